@@ -1,0 +1,867 @@
+"""The object model: what a pickle means, without running it.
+
+Theory of operation
+-------------------
+A pickle describes a graph of objects.  Most of them are plain data (None,
+bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set,
+frozenset) and are represented here by those Python types themselves.  The rest
+would need code to exist -- an import, a call, a `__setstate__` -- and are
+represented by the four node classes below instead:
+
+- `Global(module, name)`: an object found by name (GLOBAL, STACK_GLOBAL, INST's
+  class, an EXT code resolved through copyreg's registry);
+- `Object(callable, args, ...)`: the result of a call, with what was done to it
+  afterwards -- the pickle reduce protocol of PEP 307 in one node: REDUCE,
+  NEWOBJ, NEWOBJ_EX, INST, OBJ, then BUILD (`state`), APPEND/APPENDS
+  (`listitems`), SETITEM/SETITEMS (`dictitems`) and ADDITEMS (`setitems`);
+- `PersistentId(pid)`: what PERSID/BINPERSID refer to (the object a
+  persistent_id hook names);
+- `Buffer(...)`: an out-of-band buffer (PEP 574).
+
+Sharing and cycles are Python identity: a list that appears twice is the same
+list object twice.
+
+The same model crosses process and language boundaries as *tagged JSON*:
+every value is a JSON object with a "type" field, every scalar is a JSON
+string (so no JSON number semantics leak, as in toml-test), and a container
+that is referred to more than once carries an "id" that `{"type": "ref"}`
+nodes point to.  `to_json`/`from_json` convert; `describe` turns real Python
+objects (what an unpickler returned) into the model and `materialize` turns
+the model into real objects (what a pickler is given).  cases/README.md
+documents the format for implementers.
+
+This module runs unchanged on Python 2.7 and 3.x, with no dependencies: the
+worker that drives other interpreters imports it from its file.
+"""
+
+import math
+import sys
+
+PY2 = sys.version_info[0] == 2
+if PY2:  # pragma: no cover - exercised through the 2.7 worker
+    text_type = unicode  # noqa: F821
+    bytes_type = str
+    int_types = (int, long)  # noqa: F821
+else:
+    text_type = str
+    bytes_type = bytes
+    int_types = (int,)
+
+__all__ = [
+    "Global", "Object", "PersistentId", "Buffer",
+    "to_json", "from_json", "describe", "materialize", "equal", "ModelError",
+    "VIAS",
+]
+
+# How an Object came to be, named after the opcode that made it.
+VIAS = ("reduce", "newobj", "newobj_ex", "inst", "obj")
+
+
+class ModelError(ValueError):
+    """A value that is not of the model, or tagged JSON that is malformed."""
+
+
+class Global(object):
+    """An object found by module and qualified name (compared by name)."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module, name):
+        self.module = module
+        self.name = name
+
+    def __eq__(self, other):
+        return (isinstance(other, Global) and self.module == other.module
+                and self.name == other.name)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash((Global, self.module, self.name))
+
+    def __repr__(self):
+        return "Global(%r, %r)" % (self.module, self.name)
+
+
+class Object(object):
+    """A call and what was done to its result (compared by identity).
+
+    `via` is one of VIAS.  `args` is a tuple; `kwargs` a dict or None;
+    `state` is whatever BUILD was given (None when BUILD never ran: a BUILD
+    with state None is recorded as `has_state` True); `listitems` and
+    `setitems` are lists, `dictitems` a list of (key, value) pairs.
+    """
+
+    __slots__ = ("callable", "args", "kwargs", "via", "state", "has_state",
+                 "listitems", "dictitems", "setitems", "__weakref__")
+
+    def __init__(self, callable, args=(), kwargs=None, via="reduce", state=None,
+                 has_state=None, listitems=None, dictitems=None, setitems=None):
+        if via not in VIAS:
+            raise ModelError("unknown via %r" % (via,))
+        self.callable = callable
+        self.args = args
+        self.kwargs = kwargs
+        self.via = via
+        self.state = state
+        self.has_state = (state is not None) if has_state is None else has_state
+        self.listitems = [] if listitems is None else listitems
+        self.dictitems = [] if dictitems is None else dictitems
+        self.setitems = [] if setitems is None else setitems
+
+    def __repr__(self):
+        return "Object(%r, %r, via=%r)" % (self.callable, self.args, self.via)
+
+
+class PersistentId(object):
+    """A reference to an object kept outside the pickle (PERSID/BINPERSID)."""
+
+    __slots__ = ("pid",)
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def __eq__(self, other):
+        return isinstance(other, PersistentId) and equal(self.pid, other.pid)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        try:
+            return hash((PersistentId, self.pid))
+        except TypeError:
+            return hash(PersistentId)
+
+    def __repr__(self):
+        return "PersistentId(%r)" % (self.pid,)
+
+
+class Buffer(object):
+    """An out-of-band buffer: its position among the buffers given to the
+    unpickler (`index`, or None when unknown), its bytes when known (`data`),
+    and whether READONLY_BUFFER was applied."""
+
+    __slots__ = ("index", "data", "readonly", "__weakref__")
+
+    def __init__(self, index=None, data=None, readonly=False):
+        self.index = index
+        self.data = data
+        self.readonly = readonly
+
+    def __repr__(self):
+        return "Buffer(index=%r, data=%r, readonly=%r)" % (self.index, self.data, self.readonly)
+
+
+# -- tagged JSON -------------------------------------------------------------
+
+_SEQUENCES = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}
+_SHAREABLE = (list, tuple, dict, set, frozenset, bytearray, Object, Buffer)
+
+
+def _float_text(x):
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return repr(float(x))
+
+
+def _children(value):
+    """The values directly inside a model value, for the sharing pass."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield v
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield item
+    elif isinstance(value, Object):
+        yield value.callable
+        yield value.args
+        if value.kwargs is not None:
+            yield value.kwargs
+        if value.has_state:
+            yield value.state
+        for item in value.listitems:
+            yield item
+        for k, v in value.dictitems:
+            yield k
+            yield v
+        for item in value.setitems:
+            yield item
+    elif isinstance(value, PersistentId):
+        yield value.pid
+
+
+def _shared(root):
+    """Ids of the shareable values reachable more than once from root."""
+    seen = set()
+    shared = set()
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if not isinstance(value, _SHAREABLE):
+            if isinstance(value, PersistentId):
+                stack.extend(_children(value))
+            continue
+        key = id(value)
+        if key in seen:
+            shared.add(key)
+            continue
+        seen.add(key)
+        stack.extend(_children(value))
+    return shared
+
+
+def to_json(root):
+    """The tagged-JSON form (nested dicts and lists of str) of a model value.
+
+    Works without recursion, so arbitrarily deep structures convert.
+    """
+    shared = _shared(root)
+    ids = {}
+    out = {}
+    work = [(root, out)]  # (value, the dict to fill in)
+    while work:
+        value, node = work.pop()
+        key = id(value)
+        if key in ids:
+            node.update({"type": "ref", "id": ids[key]})
+            continue
+        if key in shared:
+            ids[key] = node["id"] = str(len(ids) + 1)
+        node.update(_encode_one(value, work))
+    return out
+
+
+def _encode_one(value, work):
+    """Encode one value; queue its children as (child, slot) onto work."""
+
+    def child(v):
+        slot = {}
+        work.append((v, slot))
+        return slot
+
+    def pairs(items):
+        return [[child(k), child(v)] for k, v in items]
+
+    if value is None:
+        return {"type": "none"}
+    if value is True or value is False:
+        return {"type": "bool", "value": "true" if value else "false"}
+    if isinstance(value, int_types):
+        return {"type": "int", "value": str(int(value)).rstrip("L")}
+    if isinstance(value, float):
+        return {"type": "float", "value": _float_text(value)}
+    if isinstance(value, complex):
+        return {"type": "complex", "real": _float_text(value.real),
+                "imag": _float_text(value.imag)}
+    if isinstance(value, text_type):
+        return {"type": "str", "value": value}
+    if isinstance(value, bytes_type):
+        return {"type": "bytes", "value": _hex(value)}
+    if isinstance(value, bytearray):
+        return {"type": "bytearray", "value": _hex(value)}
+    for kind, name in _SEQUENCES.items():
+        if type(value) is kind:
+            items = value
+            if kind in (set, frozenset):
+                items = _stable(value)
+            return {"type": name, "items": [child(v) for v in items]}
+    if type(value) is dict:
+        return {"type": "dict", "items": pairs(value.items())}
+    if isinstance(value, Global):
+        return {"type": "global", "module": value.module, "name": value.name}
+    if isinstance(value, Object):
+        node = {"type": "object", "via": value.via, "callable": child(value.callable),
+                "args": child(value.args)}
+        if value.kwargs is not None:
+            node["kwargs"] = child(value.kwargs)
+        if value.has_state:
+            node["state"] = child(value.state)
+        if value.listitems:
+            node["listitems"] = [child(v) for v in value.listitems]
+        if value.dictitems:
+            node["dictitems"] = pairs(value.dictitems)
+        if value.setitems:
+            node["setitems"] = [child(v) for v in value.setitems]
+        return node
+    if isinstance(value, PersistentId):
+        return {"type": "persistent", "pid": child(value.pid)}
+    if isinstance(value, Buffer):
+        node = {"type": "buffer", "readonly": "true" if value.readonly else "false"}
+        if value.index is not None:
+            node["index"] = str(value.index)
+        if value.data is not None:
+            node["data"] = _hex(value.data)
+        return node
+    raise ModelError("not a model value: %s" % type(value).__name__)
+
+
+def _hex(raw):
+    import binascii
+    return binascii.hexlify(bytes_type(raw)).decode("ascii")
+
+
+def _unhex(text, where):
+    import binascii
+    try:
+        return binascii.unhexlify(text.encode("ascii") if isinstance(text, text_type) else text)
+    except (TypeError, ValueError, binascii.Error):
+        raise ModelError("%s: not an even-length hex string: %r" % (where, text))
+
+
+def _stable(items):
+    """Set members in a stable order, so the JSON is diff-friendly."""
+    try:
+        return sorted(items)
+    except TypeError:
+        return sorted(items, key=repr)
+
+
+_SCALARS = {"none", "bool", "int", "float", "complex", "str", "bytes", "bytearray"}
+
+
+def from_json(root):
+    """The model value for a tagged-JSON document (the inverse of to_json).
+
+    Raises ModelError, naming the path of the offending node, for anything
+    malformed.  Containers fill in after they are created, so deep nesting and
+    cycles through mutable containers decode without recursion.
+    """
+    return _Decoder().run(root)
+
+
+class _Decoder(object):
+    def __init__(self):
+        self.ids = {}
+        self.later = []  # (fill function) for mutable containers
+
+    def run(self, root):
+        result = self.value(root, "$")
+        while self.later:
+            self.later.pop()()
+        return result
+
+    def value(self, node, path):
+        if not isinstance(node, dict) or "type" not in node:
+            raise ModelError("%s: expected an object with a 'type', got %r" % (path, node))
+        kind = node["type"]
+        if kind == "ref":
+            ref = node.get("id")
+            if ref not in self.ids:
+                raise ModelError("%s: ref to unknown or not yet complete id %r" % (path, ref))
+            return self.ids[ref]
+        if kind in _SCALARS:
+            return self.scalar(kind, node, path)
+        maker = getattr(self, "make_" + str(kind), None)
+        if maker is None:
+            raise ModelError("%s: unknown type %r" % (path, kind))
+        return maker(node, path)
+
+    def remember(self, node, value):
+        if "id" in node:
+            self.ids[node["id"]] = value
+        return value
+
+    def field(self, node, name, path, kind=None):
+        if name not in node:
+            raise ModelError("%s: %s node lacks %r" % (path, node["type"], name))
+        value = node[name]
+        if kind is not None and not isinstance(value, kind):
+            raise ModelError("%s.%s: expected %s" % (path, name, kind.__name__))
+        return value
+
+    def scalar(self, kind, node, path):
+        if kind == "none":
+            return None
+        if kind == "complex":
+            return complex(self.number(node, "real", path), self.number(node, "imag", path))
+        text = self.field(node, "value", path)
+        if not isinstance(text, (text_type, str)):
+            raise ModelError("%s: scalar value must be a JSON string, got %r" % (path, text))
+        if kind == "bool":
+            if text not in ("true", "false"):
+                raise ModelError("%s: bool must be 'true' or 'false', got %r" % (path, text))
+            return text == "true"
+        if kind == "int":
+            try:
+                return int(text)
+            except ValueError:
+                raise ModelError("%s: not an integer: %r" % (path, text))
+        if kind == "float":
+            return self.number(node, "value", path)
+        if kind == "str":
+            return text_type(text)
+        if kind == "bytes":
+            return _unhex(text, path)
+        return self.remember(node, bytearray(_unhex(text, path)))
+
+    def number(self, node, name, path):
+        text = self.field(node, name, path)
+        try:
+            return float(text)
+        except (TypeError, ValueError):
+            raise ModelError("%s.%s: not a float: %r" % (path, name, text))
+
+    def items(self, node, path, name="items"):
+        items = self.field(node, name, path, list)
+        return [(item, "%s.%s[%d]" % (path, name, i)) for i, item in enumerate(items)]
+
+    def pairs(self, node, path, name="items"):
+        out = []
+        for item, where in self.items(node, path, name):
+            if not isinstance(item, list) or len(item) != 2:
+                raise ModelError("%s: expected a [key, value] pair" % where)
+            out.append((item[0], item[1], where))
+        return out
+
+    def make_list(self, node, path):
+        result = self.remember(node, [])
+        items = self.items(node, path)
+        self.later.append(lambda: result.extend(self.value(v, p) for v, p in items))
+        return result
+
+    def make_dict(self, node, path):
+        result = self.remember(node, {})
+        pairs = self.pairs(node, path)
+
+        def fill():
+            for k, v, where in pairs:
+                key = self.value(k, where + "[0]")
+                try:
+                    result[key] = self.value(v, where + "[1]")
+                except TypeError:
+                    raise ModelError("%s: unhashable dict key" % where)
+        self.later.append(fill)
+        return result
+
+    def make_set(self, node, path):
+        result = self.remember(node, set())
+
+        def fill():
+            for v, where in self.items(node, path):
+                try:
+                    result.add(self.value(v, where))
+                except TypeError:
+                    raise ModelError("%s: unhashable set member" % where)
+        self.later.append(fill)
+        return result
+
+    def immutable(self, node, path, kind):
+        values = []
+        for v, where in self.items(node, path):
+            values.append(self.value(v, where))
+        # Members that are still filling in (a list inside the tuple, say) are
+        # complete by the time anyone looks at the result.
+        try:
+            return self.remember(node, kind(values))
+        except TypeError:
+            raise ModelError("%s: unhashable %s member" % (path, kind.__name__))
+
+    def make_tuple(self, node, path):
+        return self.immutable(node, path, tuple)
+
+    def make_frozenset(self, node, path):
+        self_later, self.later = self.later, []
+        try:
+            # frozenset members must be complete before hashing.
+            values = [self.value(v, w) for v, w in self.items(node, path)]
+            while self.later:
+                self.later.pop()()
+        finally:
+            self.later = self_later + self.later
+        try:
+            return self.remember(node, frozenset(values))
+        except TypeError:
+            raise ModelError("%s: unhashable frozenset member" % path)
+
+    def make_global(self, node, path):
+        return Global(text_type(self.field(node, "module", path)),
+                      text_type(self.field(node, "name", path)))
+
+    def make_object(self, node, path):
+        via = self.field(node, "via", path)
+        if via not in VIAS:
+            raise ModelError("%s: via must be one of %s, got %r" % (path, ", ".join(VIAS), via))
+        func = self.value(self.field(node, "callable", path), path + ".callable")
+        args = self.value(self.field(node, "args", path), path + ".args")
+        if not isinstance(args, tuple):
+            raise ModelError("%s.args: must be a tuple" % path)
+        result = self.remember(node, Object(func, args, via=via))
+
+        def fill():
+            if "kwargs" in node:
+                result.kwargs = self.value(node["kwargs"], path + ".kwargs")
+            if "state" in node:
+                result.state = self.value(node["state"], path + ".state")
+                result.has_state = True
+            if "listitems" in node:
+                result.listitems = [self.value(v, p) for v, p in self.items(node, path, "listitems")]
+            if "dictitems" in node:
+                result.dictitems = [(self.value(k, p + "[0]"), self.value(v, p + "[1]"))
+                                    for k, v, p in self.pairs(node, path, "dictitems")]
+            if "setitems" in node:
+                result.setitems = [self.value(v, p) for v, p in self.items(node, path, "setitems")]
+        self.later.append(fill)
+        return result
+
+    def make_persistent(self, node, path):
+        return PersistentId(self.value(self.field(node, "pid", path), path + ".pid"))
+
+    def make_buffer(self, node, path):
+        index = node.get("index")
+        data = node.get("data")
+        readonly = node.get("readonly", "false")
+        if readonly not in ("true", "false"):
+            raise ModelError("%s.readonly: must be 'true' or 'false'" % path)
+        try:
+            index = None if index is None else int(index)
+        except ValueError:
+            raise ModelError("%s.index: not an integer: %r" % (path, index))
+        data = None if data is None else _unhex(data, path + ".data")
+        return self.remember(node, Buffer(index, data, readonly == "true"))
+
+
+# -- real objects <-> model ----------------------------------------------------
+
+_PLAIN = (type(None), bool, float, complex, text_type, bytes_type, bytearray) + int_types
+
+
+def describe(root):
+    """The model of a real object graph, as an unpickler returned it.
+
+    Plain data maps to itself (copied, so sharing is kept but nothing real is
+    held).  Classes and functions become Globals.  Any other object becomes the
+    Object its ``__reduce_ex__(4)`` describes (``copyreg.__newobj__`` becomes
+    via='newobj', ``copyreg.__newobj_ex__`` via='newobj_ex'), so a loaded
+    instance compares by class, arguments and state.
+    """
+    memo = {}
+    later = []
+
+    def conv(value):
+        key = id(value)
+        if key in memo:
+            return memo[key]
+        kind = type(value)
+        if kind in _PLAIN or isinstance(value, int_types):
+            if kind is bytearray:
+                memo[key] = bytearray(value)
+                return memo[key]
+            return value
+        if kind is list:
+            out = memo[key] = []
+            later.append(lambda: out.extend(conv(v) for v in value))
+            return out
+        if kind is dict:
+            out = memo[key] = {}
+            later.append(lambda: out.update((conv(k), conv(v)) for k, v in value.items()))
+            return out
+        if kind is set:
+            out = memo[key] = set()
+            later.append(lambda: out.update(conv(v) for v in value))
+            return out
+        if kind is tuple:
+            memo[key] = out = tuple(conv(v) for v in value)
+            return out
+        if kind is frozenset:
+            memo[key] = out = frozenset(conv(v) for v in value)
+            return out
+        if isinstance(value, (Global, PersistentId)):
+            return value
+        if isinstance(value, Buffer):
+            return value
+        if isinstance(value, type) or _is_function(value):
+            return Global(_module_of(value), _qualname_of(value))
+        if _is_picklebuffer(value):
+            raw = value.raw()
+            memo[key] = out = Buffer(data=bytes(raw), readonly=raw.readonly)
+            return out
+        return conv_object(value, key)
+
+    def conv_object(value, key):
+        try:
+            reduced = value.__reduce_ex__(4)
+        except Exception as exc:
+            raise ModelError("cannot describe %s: %s" % (type(value).__name__, exc))
+        if isinstance(reduced, (str, text_type)):
+            return Global(_module_of(value), reduced)
+        reduced = tuple(reduced) + (None,) * (5 - len(reduced))
+        func, args, state, listitems, dictitems = reduced[:5]
+        via = "reduce"
+        kwargs = None
+        name = getattr(func, "__name__", "")
+        if name == "__newobj__":
+            via, func, args = "newobj", args[0], args[1:]
+        elif name == "__newobj_ex__":
+            via, func, kwargs = "newobj_ex", args[0], args[2]
+            args = args[1]
+        out = memo[key] = Object(conv(func), conv(tuple(args)), via=via)
+
+        def fill():
+            if kwargs is not None:
+                out.kwargs = conv(dict(kwargs))
+            if state is not None:
+                out.state, out.has_state = conv(state), True
+            if listitems is not None:
+                out.listitems = [conv(v) for v in listitems]
+            if dictitems is not None:
+                out.dictitems = [(conv(k), conv(v)) for k, v in dictitems]
+        later.append(fill)
+        return out
+
+    result = conv(root)
+    while later:
+        later.pop()()
+    return result
+
+
+def _is_function(value):
+    return type(value).__name__ in ("function", "builtin_function_or_method",
+                                    "classobj", "method_descriptor")
+
+
+def _is_picklebuffer(value):
+    return type(value).__name__ == "PickleBuffer" and hasattr(value, "raw")
+
+
+def _module_of(value):
+    return getattr(value, "__module__", None) or "__main__"
+
+
+def _qualname_of(value):
+    return getattr(value, "__qualname__", None) or value.__name__
+
+
+def find_global(module, name):
+    """Import module and follow the dotted qualified name inside it."""
+    __import__(module)
+    obj = sys.modules[module]
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def materialize(root, find=find_global, persistent=None, buffer=None):
+    """Real Python objects for a model value (the inverse of describe).
+
+    `find(module, name)` resolves Globals.  `persistent(PersistentId)` and
+    `buffer(Buffer)` give the real objects for those nodes; by default the
+    nodes stand for themselves (a pickler's persistent_id hook recognises
+    them).  Objects are made as the unpickler makes them: the call (or
+    ``cls.__new__``), then `set_state` for the state, then the items.
+    """
+    memo = {}
+    later = []
+
+    def conv(value):
+        key = id(value)
+        if key in memo:
+            return memo[key]
+        kind = type(value)
+        if kind is list:
+            out = memo[key] = []
+            later.append(lambda: out.extend(conv(v) for v in value))
+            return out
+        if kind is dict:
+            out = memo[key] = {}
+            later.append(lambda: out.update((conv(k), conv(v)) for k, v in value.items()))
+            return out
+        if kind is set:
+            out = memo[key] = set()
+            later.append(lambda: out.update(conv(v) for v in value))
+            return out
+        if kind is bytearray:
+            memo[key] = out = bytearray(value)
+            return out
+        if kind is tuple:
+            memo[key] = out = tuple(conv(v) for v in value)
+            return out
+        if kind is frozenset:
+            memo[key] = out = frozenset(conv(v) for v in value)
+            return out
+        if kind is Global:
+            return find(value.module, value.name)
+        if kind is PersistentId:
+            return value if persistent is None else persistent(value)
+        if kind is Buffer:
+            memo[key] = out = value if buffer is None else buffer(value)
+            return out
+        if kind is Object:
+            return make(value, key)
+        return value
+
+    def make(node, key):
+        func = conv(node.callable)
+        args = conv(node.args)
+        if node.via == "newobj":
+            out = func.__new__(func, *args)
+        elif node.via == "newobj_ex":
+            out = func.__new__(func, *args, **conv(node.kwargs or {}))
+        else:
+            out = func(*args)
+        memo[key] = out
+
+        def fill():
+            if node.has_state:
+                set_state(out, conv(node.state))
+            if node.listitems:
+                extend(out, [conv(v) for v in node.listitems])
+            for k, v in node.dictitems:
+                out[conv(k)] = conv(v)
+            for v in node.setitems:
+                out.add(conv(v))
+        later.append(fill)
+        return out
+
+    result = conv(root)
+    while later:
+        later.pop()()
+    return result
+
+
+def set_state(obj, state):
+    """What BUILD does with a state (pickle.py's load_build, PEP 307)."""
+    setstate = getattr(obj, "__setstate__", None)
+    if setstate is not None and not _is_default_setstate(obj, setstate):
+        setstate(state)
+        return
+    slotstate = None
+    if isinstance(state, tuple) and len(state) == 2:
+        state, slotstate = state
+    if state:
+        inst_dict = obj.__dict__
+        intern = sys.intern if not PY2 else intern  # noqa: F821
+        for k, v in state.items():
+            if type(k) is str:
+                inst_dict[intern(k)] = v
+            else:
+                inst_dict[k] = v
+    if slotstate:
+        for k, v in slotstate.items():
+            setattr(obj, k, v)
+
+
+def _is_default_setstate(obj, setstate):
+    # Python 3.11 gave object a default __setstate__-less __getstate__ but no
+    # __setstate__; a bound method whose function is object's own does not
+    # count as one defined by the class.
+    func = getattr(setstate, "__func__", None)
+    return func is not None and func is getattr(object, "__setstate__", None)
+
+
+def extend(obj, items):
+    """What APPENDS does: extend() when the object has it, else append() each."""
+    try:
+        ext = obj.extend
+    except AttributeError:
+        for item in items:
+            obj.append(item)
+    else:
+        ext(items)
+
+
+def equal(a, b):
+    """Whether two model values are the same graph: types, values, sharing, cycles.
+
+    Floats compare by value with nan equal to nan and 0.0 apart from -0.0.
+    Sharing is compared for mutable values (list, dict, set, bytearray,
+    Object, Buffer): if a reaches the same mutable value by two paths, b must
+    too.  Sets and dict keys are matched by model equality of their members.
+    """
+    return _Comparison().same(a, b)
+
+
+class _Comparison(object):
+    def __init__(self):
+        self.pairs = {}  # id(a) -> id(b) for mutable values already matched
+        self.back = {}
+
+    def same(self, a, b):
+        work = [(a, b)]
+        while work:
+            x, y = work.pop()
+            result = self.step(x, y, work)
+            if not result:
+                return False
+        return True
+
+    def bind(self, x, y):
+        """Pair mutable x with y; False if either is already paired elsewhere."""
+        kx, ky = id(x), id(y)
+        if kx in self.pairs or ky in self.back:
+            return None if self.pairs.get(kx) == ky and self.back.get(ky) == kx else False
+        self.pairs[kx] = ky
+        self.back[ky] = kx
+        return True
+
+    def step(self, x, y, work):
+        if type(x) is not type(y):
+            if not (isinstance(x, int_types) and isinstance(y, int_types)
+                    and type(x) is not bool and type(y) is not bool):
+                return False
+        if isinstance(x, float):
+            return _same_float(x, y)
+        if isinstance(x, complex):
+            return _same_float(x.real, y.real) and _same_float(x.imag, y.imag)
+        if isinstance(x, (type(None), bool, text_type, bytes_type, Global) + int_types):
+            return x == y
+        if isinstance(x, (list, dict, set, bytearray, Object, Buffer)):
+            bound = self.bind(x, y)
+            if bound is False:
+                return False
+            if bound is None:  # this pair was matched already
+                return True
+        if isinstance(x, bytearray):
+            return x == y
+        if isinstance(x, (list, tuple)):
+            if len(x) != len(y):
+                return False
+            work.extend(zip(x, y))
+            return True
+        if isinstance(x, dict):
+            return self.unordered(list(x.items()), list(y.items()), work, pairs=True)
+        if isinstance(x, (set, frozenset)):
+            return self.unordered(list(x), list(y), work)
+        if isinstance(x, PersistentId):
+            work.append((x.pid, y.pid))
+            return True
+        if isinstance(x, Buffer):
+            return (x.index, x.data, x.readonly) == (y.index, y.data, y.readonly)
+        if isinstance(x, Object):
+            if x.via != y.via or x.has_state != y.has_state:
+                return False
+            if len(x.listitems) != len(y.listitems) or len(x.setitems) != len(y.setitems):
+                return False
+            work.extend([(x.callable, y.callable), (x.args, y.args),
+                         (x.kwargs, y.kwargs), (x.state, y.state),
+                         (x.listitems, y.listitems)])
+            return self.unordered(x.dictitems, y.dictitems, work, pairs=True) and \
+                self.unordered(x.setitems, y.setitems, work)
+        return False
+
+    def unordered(self, xs, ys, work, pairs=False):
+        """Match members of two collections whose order carries no meaning."""
+        if len(xs) != len(ys):
+            return False
+        remaining = list(ys)
+        for x in xs:
+            for i, y in enumerate(remaining):
+                key_x, key_y = (x[0], y[0]) if pairs else (x, y)
+                if _Comparison().same(key_x, key_y):
+                    if pairs:
+                        work.append((x[1], y[1]))
+                    del remaining[i]
+                    break
+            else:
+                return False
+        return True
+
+
+def _same_float(x, y):
+    if math.isnan(x) or math.isnan(y):
+        return math.isnan(x) and math.isnan(y)
+    return x == y and math.copysign(1.0, x) == math.copysign(1.0, y)
