@@ -1,0 +1,301 @@
+"""The worker: one interpreter's pickle, driven over the adapter protocol.
+
+Theory of operation
+-------------------
+The runner starts this script once per target, under the target's own
+interpreter (CPython 2.7, 3.6 and later, PyPy), as::
+
+    python worker.py KIND
+
+where KIND picks the implementation inside that interpreter: ``c`` (the C
+accelerator: ``_pickle`` on Python 3, ``cPickle`` on 2.7), ``py`` (the
+pure-Python ``pickle._Pickler``/``_Unpickler``; ``pickle.Pickler`` on 2.7) or
+``reference`` (picklespec's reference, on 3.10 and later).  It then answers
+requests, one JSON object per line on stdin, with one JSON object per line on
+stdout, until stdin closes.  runner/PROTOCOL.md documents the requests; any
+program in any language that answers them is a target.
+
+The worker has no dependencies: it imports picklespec's object model
+(reference/model.py) and the case fixtures (cases/fixtures.py) from the files
+next to it, registering the packages they belong to by hand so the fixture
+classes keep the module name ``picklespec.cases.fixtures`` that the expected
+streams contain, under every interpreter.
+
+Nothing else may reach stdout: what code under test prints goes to stderr,
+so a target that prints garbage cannot break the framing.  Whatever goes
+wrong inside a request is answered as data (``"ok": false``), never as a dead
+worker, unless the interpreter itself dies -- which the runner sees.
+"""
+
+import binascii
+import io
+import json
+import os
+import sys
+import traceback
+import types
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)  # the folder holding reference/, cases/, runner/
+
+
+def _package_dir(name):
+    """Where a picklespec subpackage lives: installed, or in the source tree."""
+    for base in (ROOT, os.path.join(ROOT, "picklespec")):
+        path = os.path.join(base, name)
+        if os.path.isdir(path):
+            return path
+    raise SystemExit("picklespec worker: cannot find the %s package near %s" % (name, ROOT))
+
+
+def _register_packages():
+    """Make picklespec.reference.model and picklespec.cases.fixtures importable.
+
+    The packages are registered as empty modules whose __path__ points at the
+    real folders, so their __init__ files (which may need Python 3.10) never
+    run here.  On Python 3.10+ with picklespec installed the real packages are
+    used instead, since the reference needs them.
+    """
+    if sys.version_info >= (3, 10):
+        try:
+            import picklespec.reference.model  # noqa: F401
+            import picklespec.cases.fixtures  # noqa: F401
+            return
+        except ImportError:
+            pass
+    top = types.ModuleType("picklespec")
+    top.__path__ = []
+    sys.modules.setdefault("picklespec", top)
+    for sub in ("reference", "cases"):
+        mod = types.ModuleType("picklespec." + sub)
+        mod.__path__ = [_package_dir(sub)]
+        sys.modules.setdefault("picklespec." + sub, mod)
+        setattr(sys.modules["picklespec"], sub, sys.modules["picklespec." + sub])
+
+
+_register_packages()
+from picklespec.reference import model  # noqa: E402
+
+PY2 = sys.version_info[0] == 2
+
+
+def implementation(kind):
+    """(Pickler, Unpickler, description) for KIND in this interpreter."""
+    import pickle
+
+    if kind == "reference":
+        from picklespec import reference
+
+        return reference.Pickler, reference.Unpickler, "picklespec reference"
+    if kind == "py":
+        if PY2:
+            return pickle.Pickler, pickle.Unpickler, "pickle.py"
+        return pickle._Pickler, pickle._Unpickler, "pickle.py (_Pickler)"
+    if kind == "c":
+        if PY2:
+            import cPickle
+
+            return cPickle.Pickler, cPickle.Unpickler, "cPickle"
+        try:
+            import _pickle
+        except ImportError:
+            return None, None, "no _pickle in this interpreter"
+        return _pickle.Pickler, _pickle.Unpickler, "_pickle"
+    return None, None, "unknown kind %r" % kind
+
+
+def hello(kind):
+    import pickle
+    import platform
+
+    impl = platform.python_implementation().lower()
+    version = "%d.%d.%d" % sys.version_info[:3]
+    pickler, unpickler, what = implementation(kind)
+    highest = pickle.HIGHEST_PROTOCOL
+    answer = {
+        "ok": pickler is not None,
+        "name": "%s-%d.%d-%s" % (impl, sys.version_info[0], sys.version_info[1], kind),
+        "implementation": impl,
+        "version": version,
+        "kind": kind,
+        "library": what,
+        "producer": "%s-%d.%d-%s" % (impl, sys.version_info[0], sys.version_info[1], kind),
+        "executable": sys.executable,
+        "dump_protocols": list(range(highest + 1)),
+        "load_protocols": list(range(highest + 1)),
+        "default_protocol": getattr(pickle, "DEFAULT_PROTOCOL", 0),
+        "load_options": ["encoding", "errors", "fix_imports", "buffers"]
+        if not PY2 else [],
+    }
+    if pickler is None:
+        answer.update({"kind_error": what})
+    return answer
+
+
+def _unhex(text):
+    return binascii.unhexlify(text.encode("ascii"))
+
+
+def _hex(raw):
+    return binascii.hexlify(raw).decode("ascii")
+
+
+class Outcome(Exception):
+    """A failure to report as data: kind and message."""
+
+    def __init__(self, kind, message):
+        Exception.__init__(self, message)
+        self.kind = kind
+        self.message = message
+
+
+def _error(kind, exc):
+    name = type(exc).__name__
+    return {"ok": False, "kind": kind, "exception": name,
+            "message": "%s: %s" % (name, _text(exc))}
+
+
+def _text(exc):
+    try:
+        text = str(exc)
+    except Exception:  # an exception whose __str__ fails is itself a finding
+        text = repr(exc)
+    if isinstance(text, bytes):  # Python 2: messages may hold any bytes
+        text = text.decode("utf-8", "replace")
+    return text
+
+
+def _with_hook(cls, name, hook):
+    """An instance-maker for cls with the hook `name` set.
+
+    Python 3's C classes make the hook attribute read-only but may be
+    subclassed; Python 2's cPickle.Pickler is a factory function whose
+    objects take the attribute.
+    """
+    if isinstance(cls, type):
+        return type(cls.__name__, (cls,), {name: lambda self, arg: hook(arg)})
+
+    def make(*args, **kwargs):
+        obj = cls(*args, **kwargs)
+        setattr(obj, name, hook)
+        return obj
+    return make
+
+
+def dump(kind, request):
+    pickler_class = implementation(kind)[0]
+    protocol = int(request.get("protocol", 0))
+    options = request.get("options") or {}
+    try:
+        value = model.from_json(request["object"])
+        obj = model.materialize(value)
+    except Exception as exc:
+        # The object cannot exist here (a class this version lacks): not a
+        # pickling failure of the target.
+        return _error("unavailable", exc)
+    out = io.BytesIO()
+    buffers = []
+    kwargs = {}
+    if options.get("buffer_callback") == "oob" and not PY2 and protocol >= 5:
+        def collect(buf):
+            buffers.append(buf)
+            return False
+        kwargs["buffer_callback"] = collect
+    if "fix_imports" in options and not PY2:
+        kwargs["fix_imports"] = options["fix_imports"] == "true"
+    try:
+        pickler = _with_hook(pickler_class, "persistent_id", _persistent_id)(out, protocol, **kwargs)
+        pickler.dump(obj)
+    except Exception as exc:
+        return _error("unpicklable", exc)
+    answer = {"ok": True, "data": _hex(out.getvalue())}
+    if buffers:
+        answer["buffers"] = [_hex(bytes(b.raw())) for b in buffers]
+    return answer
+
+
+def _persistent_id(obj):
+    if isinstance(obj, model.PersistentId):
+        return obj.pid
+    return None
+
+
+def _persistent_load(pid):
+    return model.PersistentId(pid)
+
+
+def load(kind, request):
+    unpickler_class = implementation(kind)[1]
+    options = request.get("options") or {}
+    data = _unhex(request["data"])
+    kwargs = {}
+    if not PY2:
+        for name in ("encoding", "errors"):
+            if name in options:
+                kwargs[name] = options[name]
+        if "fix_imports" in options:
+            kwargs["fix_imports"] = options["fix_imports"] == "true"
+        if "buffers" in options:
+            kwargs["buffers"] = [bytearray(_unhex(b)) for b in options["buffers"]]
+    elif options.get("encoding") not in (None, "ASCII", "ascii"):
+        return {"ok": False, "kind": "unsupported",
+                "message": "Python 2 unpicklers take no encoding"}
+    try:
+        make = _with_hook(unpickler_class, "persistent_load", _persistent_load)
+        result = make(io.BytesIO(data), **kwargs).load()
+    except Exception as exc:
+        return _error("rejected", exc)
+    try:
+        described = model.to_json(model.describe(result))
+    except Exception as exc:
+        return _error("undescribable", exc)
+    return {"ok": True, "object": described}
+
+
+def serve(kind, stdin, stdout):
+    """Answer requests until stdin closes."""
+    for line in iter(stdin.readline, b""):
+        if not line.strip():
+            continue
+        request = {}
+        try:
+            request = json.loads(line.decode("utf-8"))
+        except ValueError as exc:
+            request = {"op": None, "error": _text(exc)}
+        try:
+            answer = HANDLERS.get(request.get("op"), unknown)(kind, request)
+        except Exception as exc:
+            answer = _error("internal", exc)
+            answer["traceback"] = traceback.format_exc()
+        if isinstance(request, dict) and "id" in request:
+            answer["id"] = request["id"]  # echoed, so answers can be matched
+        stdout.write((json.dumps(answer, sort_keys=True) + "\n").encode("utf-8"))
+        stdout.flush()
+
+
+def unknown(kind, request):
+    if "error" in request:
+        return {"ok": False, "kind": "protocol", "message": "not a JSON request: " + request["error"]}
+    return {"ok": False, "kind": "protocol", "message": "unknown op %r" % (request.get("op"),)}
+
+
+HANDLERS = {"hello": lambda kind, request: hello(kind), "dump": dump, "load": load}
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.stderr.write("usage: worker.py c|py|reference\n")
+        return 2
+    # Keep the real stdout for answers; anything else printed goes to stderr.
+    if PY2:
+        stdin, stdout = sys.stdin, sys.stdout
+    else:
+        stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    serve(argv[1], stdin, stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
