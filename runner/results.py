@@ -1,0 +1,100 @@
+"""What a run produces: one `Result` per case x protocol x target x check.
+
+Theory of operation
+-------------------
+Checks (runner/checks.py) turn a case and a target's answers into Results;
+reports (runner/reports/) and baselines read nothing else.  A Result is plain
+data with a stable key, so a run serialises to JSON in a stable order and two
+runs diff line by line.
+
+Outcomes are kept apart as JSONTestSuite keeps them apart: a clean rejection
+(`pass` for a reject case) is never confused with a `crash`, a `timeout` or a
+`protocol-error` of the target; `defined` records the choice a target made on
+an implementation-defined case and is never a failure; `unsupported` is a
+cell the target declared it does not do (a protocol it cannot write), and
+`skip` is a cell that was not run, with the reason -- neither counts as a
+pass.
+"""
+
+import dataclasses
+from typing import Optional
+
+# The checks, in report order.
+CHECKS = ("load", "reject", "defined", "dump-bytes", "dump-equivalent", "dump-readable", "cross")
+
+OUTCOMES = ("pass", "fail", "crash", "timeout", "protocol-error", "defined", "unsupported", "skip")
+# Outcomes that make a run non-conforming (exit status 1) unless a baseline expects them.
+FAILING = frozenset({"fail", "crash", "timeout", "protocol-error"})
+
+
+@dataclasses.dataclass
+class Result:
+    case: str  # the case id
+    check: str  # one of CHECKS
+    target: str  # the target's name; for "cross", "PRODUCER -> CONSUMER"
+    protocol: Optional[int]  # None for load cases whose stream fixes it
+    outcome: str  # one of OUTCOMES
+    message: str = ""  # one line for people
+    chosen: Optional[str] = None  # for "defined": which allowed outcome was chosen
+    expected: Optional[str] = None  # disassembly or object text, for failures
+    actual: Optional[str] = None
+    first_difference: Optional[str] = None  # where expected and actual part
+    output: Optional[str] = None  # what a crashing target printed
+
+    def __post_init__(self):
+        if self.check not in CHECKS:
+            raise ValueError("unknown check %r" % self.check)
+        if self.outcome not in OUTCOMES:
+            raise ValueError("unknown outcome %r" % self.outcome)
+
+    @property
+    def key(self):
+        """The stable identity of this cell: what baselines and diffs match on."""
+        proto = "" if self.protocol is None else "p%d" % self.protocol
+        return "%s|%s|%s|%s" % (self.case, proto, self.check, self.target)
+
+    @property
+    def failing(self):
+        return self.outcome in FAILING
+
+    def to_dict(self):
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None and v != ""}
+
+    @classmethod
+    def from_dict(cls, data):
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+@dataclasses.dataclass
+class Run:
+    """A whole run: the targets as they introduced themselves, and the results."""
+
+    targets: dict  # target name -> its hello answer (plus "spec": how it was named)
+    results: list  # Results
+    started: str = ""  # ISO 8601 UTC
+    finished: str = ""
+    complete: bool = True  # False when interrupted (Ctrl-C) or a target could not start
+    notes: list = dataclasses.field(default_factory=list)  # run-level messages
+
+    def sorted_results(self):
+        return sorted(self.results, key=lambda r: (r.case, r.protocol if r.protocol is not None else -1,
+                                                   CHECKS.index(r.check), r.target))
+
+    def to_dict(self):
+        return {
+            "format": "picklespec-run/1",
+            "started": self.started,
+            "finished": self.finished,
+            "complete": self.complete,
+            "notes": list(self.notes),
+            "targets": {name: self.targets[name] for name in sorted(self.targets)},
+            "results": [r.to_dict() for r in self.sorted_results()],
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(targets=data.get("targets", {}),
+                   results=[Result.from_dict(r) for r in data.get("results", [])],
+                   started=data.get("started", ""), finished=data.get("finished", ""),
+                   complete=data.get("complete", True), notes=data.get("notes", []))
