@@ -29,7 +29,8 @@ from . import notation
 from .producers import parse_pattern
 
 __all__ = ["CORPUS_DIR", "CLASSIFICATIONS", "FIELDS", "FAILURES", "Case", "Variant",
-           "Outcome", "Problem", "Corpus", "load_corpus", "check", "case_files", "known_tags"]
+           "Outcome", "Problem", "Corpus", "CaseFile", "load_corpus", "check", "read_file",
+           "case_files", "known_tags"]
 
 CORPUS_DIR = os.path.dirname(os.path.abspath(__file__))
 CLASSIFICATIONS = ("dump", "accept", "reject", "implementation-defined")
@@ -234,7 +235,9 @@ def load_corpus(paths=None):
     cases = []
     files = case_files(paths)
     for path in files:
-        cases.extend(_read_file(path, problems))
+        read = read_file(path)
+        cases.extend(read.cases)
+        problems.extend(read.problems)
     seen = {}
     good = []
     for case, broken in cases:
@@ -256,48 +259,66 @@ def check(paths=None):
     return load_corpus(paths).problems
 
 
-def _read_file(path, problems):
+class CaseFile:
+    """One case file as read: its text, document, and cases with their problems.
+
+    `cases` holds (Case, broken) pairs in file order, broken cases included,
+    so a maintainer tool (regen) can work on a case that is not complete yet.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.text = None
+        self.document = None
+        self.entries = []
+        self.cases = []
+        self.problems = []
+
+
+def read_file(path):
+    """Read and check one case file: a CaseFile."""
+    result = CaseFile(path)
+
     def problem(line, field, message):
-        problems.append(Problem(path, line, field, message))
+        result.problems.append(Problem(path, line, field, message))
 
     classification = classification_of(path)
     if classification is None:
         problem(None, "file", "a case file belongs in one of the folders %s"
                 % ", ".join(c + "/" for c in CLASSIFICATIONS))
-        return []
+        return result
     try:
         with open(path, "rb") as f:
-            text = f.read().decode("utf-8")
+            result.text = f.read().decode("utf-8")
     except OSError as exc:
         problem(None, "file", "cannot read: %s" % exc.strerror)
-        return []
+        return result
     except UnicodeDecodeError as exc:
         problem(None, "file", "not UTF-8 (byte %d)" % exc.start)
-        return []
+        return result
     try:
-        document = notation.load_document(text, path)
+        document = result.document = notation.load_document(result.text, path)
     except notation.NotationError as exc:
         column = " (column %d)" % exc.column if exc.column is not None else ""
         problem(exc.line, "yaml", "%s%s" % (exc.message, column))
-        return []
+        return result
     data, source = document.data, document.source
     if not isinstance(data, dict) or list(data) != ["cases"] or not isinstance(data["cases"], list):
         problem(1, "cases", "a case file is a mapping with one key, cases, holding a list")
         for error in document.errors:
             problem(error.line, "yaml", error.message)
-        return []
-    entries = data["cases"]
-    bad = _place_errors(document, entries, path, problems)
-    out = []
+        return result
+    entries = result.entries = data["cases"]
+    bad = _place_errors(document, entries, path, result.problems)
     for index, entry in enumerate(entries):
         line = source.item_line(entries, index)
         if not isinstance(entry, dict):
             problem(line, "case", "a case is a mapping of fields, not %s" % type(entry).__name__)
             continue
-        reader = _CaseReader(path, classification, entry, source, problems, line)
+        reader = _CaseReader(path, classification, entry, source, result.problems, line)
         case = reader.read()
-        out.append((case, reader.broken or index in bad))
-    return out
+        result.cases.append((case, reader.broken or index in bad))
+    return result
 
 
 def _place_errors(document, entries, path, problems):

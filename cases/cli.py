@@ -1,0 +1,80 @@
+"""``picklespec cases``: check the corpus, report its coverage, regenerate streams.
+
+    picklespec cases check [PATHS...]       every problem, one per line; exit 1 if any
+    picklespec cases coverage [--strict]    cases per opcode and per protocol
+    picklespec cases regen --python PATH --kind c|py [--case GLOB] [--write]
+
+Problems print as ``FILE:LINE: FIELD: message``, so editors jump to them.
+"""
+
+import argparse
+import sys
+
+__all__ = ["main"]
+
+
+def check_main(argv):
+    from .corpus import load_corpus
+
+    parser = argparse.ArgumentParser(prog="picklespec cases check",
+                                     description="Check case files against the case format.")
+    parser.add_argument("paths", nargs="*", help="case files or folders (default: the corpus)")
+    args = parser.parse_args(argv)
+    corpus = load_corpus(args.paths or None)
+    for problem in corpus.problems:
+        sys.stdout.write("%s\n" % problem)
+    if corpus.problems:
+        sys.stdout.write("%d problems in %d files\n" % (
+            len(corpus.problems), len({p.file for p in corpus.problems})))
+        return 1
+    counts = {}
+    for case in corpus.cases:
+        counts[case.classification] = counts.get(case.classification, 0) + 1
+    sys.stdout.write("%d cases in %d files, no problems (%s)\n" % (
+        len(corpus.cases), len(corpus.files),
+        ", ".join("%d %s" % (n, kind) for kind, n in sorted(counts.items()))))
+    return 0
+
+
+def coverage_main(argv):
+    from .corpus import load_corpus
+    from .coverage import coverage, format_report
+
+    parser = argparse.ArgumentParser(prog="picklespec cases coverage",
+                                     description="Count the cases that touch each opcode "
+                                                 "and each protocol.")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 if an opcode has too few accept or reject cases")
+    parser.add_argument("paths", nargs="*", help="case files or folders (default: the corpus)")
+    args = parser.parse_args(argv)
+    corpus = load_corpus(args.paths or None)
+    for problem in corpus.problems:
+        sys.stderr.write("%s\n" % problem)
+    result = coverage(corpus)
+    sys.stdout.write(format_report(result))
+    return 1 if args.strict and result.short() else 0
+
+
+def regen_main(argv):
+    from .regen import main as regen
+
+    return regen(argv)
+
+
+COMMANDS = {"check": check_main, "coverage": coverage_main, "regen": regen_main}
+
+
+def main(argv):
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(__doc__.split("\n\n", 1)[1])
+        return 0 if argv else 2
+    command = COMMANDS.get(argv[0])
+    if command is None:
+        sys.stderr.write("picklespec cases: unknown command %r (%s)\n"
+                         % (argv[0], ", ".join(COMMANDS)))
+        return 2
+    return command(list(argv[1:]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

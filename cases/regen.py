@@ -1,0 +1,343 @@
+"""Regenerate the expected streams of dump cases from a real pickler.
+
+Theory of operation
+-------------------
+Expected bytes are never written by hand and never taken from the
+reference: they are what a real interpreter's pickler writes.  ``picklespec
+cases regen --python PATH --kind c|py`` starts that interpreter's worker
+(runner/worker.py, through `picklespec.runner.adapter.Adapter`), asks its
+`hello` for the producer name (``cpython-3.13-c``), and has it pickle every
+dump case's object at every protocol the case covers and the interpreter
+knows.  Each stream is disassembled and compared with the variant the file
+holds for that producer; differences are shown as unified diffs, as
+yaml-test-suite's maintainers review a trusted producer's output.
+
+With ``--write`` the file is updated in place.  The producer moves to the
+variant with the same bytes if there is one -- its range grows, say from
+``cpython-3.8..3.12-c+py`` to ``cpython-3.8..3.13-c+py`` --, or gets a new
+variant; a variant left naming no producer goes.  Variants are kept newest
+producer first (C before pure Python), so the first is the newest C
+pickler's output.  Only the ``streams:`` block of a case that changed is
+rewritten; the rest of the file (comments, order, the other cases) is kept
+byte for byte, and comments inside a rewritten ``streams:`` block are not
+(a variant's `note` is).
+
+A pickler that refuses an object gives a ``fails: true`` variant; an object
+that cannot exist in that interpreter (a class it lacks) gives no variant.
+This is a maintainer's tool, never run in CI.
+"""
+
+import argparse
+import difflib
+import fnmatch
+import os
+import re
+import sys
+
+from picklespec.reference import model
+from picklespec.reference.asm import disassemble
+
+from . import corpus, notation
+from .producers import from_points, parse_producer
+
+__all__ = ["main", "worker_command", "Regenerator"]
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def worker_command(python, kind):
+    """The argv that starts runner/worker.py under an interpreter."""
+    import picklespec.runner
+
+    return [python, os.path.join(os.path.dirname(picklespec.runner.__file__), "worker.py"), kind]
+
+
+class Slot:
+    """A variant while it is being edited: the producers it names, and what they write."""
+
+    def __init__(self, points, stream=None, text=None, fails=False, note=None, original=None):
+        self.points = set(points)
+        self.stream = stream
+        self.text = text
+        self.fails = fails
+        self.note = note
+        self.original = original  # the Variant read from the file, if any
+
+    @classmethod
+    def of(cls, variant):
+        return cls(variant.producer.points(), variant.stream, variant.text, variant.fails,
+                   variant.note, variant)
+
+    def same_outcome(self, stream, fails):
+        return self.fails == fails and (fails or self.stream == stream)
+
+    def producer_text(self):
+        if self.original is not None and self.points == self.original.producer.points():
+            return self.original.producer_text
+        return str(from_points(self.points))
+
+    def sort_key(self):
+        return max((impl == "cpython", version, kind == "c") for impl, version, kind in self.points)
+
+
+def _request_options(options):
+    return {name: ("true" if value else "false") if isinstance(value, bool) else str(value)
+            for name, value in options.items()}
+
+
+def _show_outcome(slot):
+    if slot is None:
+        return []
+    if slot.fails:
+        return ["fails: true" + (" (%s)" % slot.note if slot.note else "")]
+    return slot.text.splitlines()
+
+
+class Regenerator:
+    """Runs one producer over the dump cases and edits the files it differs from."""
+
+    def __init__(self, adapter, write=False, case_glob=None, out=sys.stdout):
+        self.adapter = adapter
+        self.write = write
+        self.case_glob = case_glob
+        self.out = out
+        self.counts = dict.fromkeys(["cases", "same", "changed", "unavailable", "errors"], 0)
+
+    def say(self, text):
+        self.out.write(text + "\n")
+
+    def hello(self):
+        answer = self.adapter.request({"op": "hello"})
+        if not answer.get("ok"):
+            raise SystemExit("picklespec cases regen: the worker cannot pickle: %s"
+                             % answer.get("kind_error", answer))
+        self.producer = answer["producer"]
+        self.point = parse_producer(self.producer)
+        self.protocols = set(answer.get("dump_protocols", []))
+        return answer
+
+    def dump(self, case, protocol):
+        """(stream, fails, note) from the producer; None if the object cannot exist there."""
+        request = {"op": "dump", "protocol": protocol, "object": model.to_json(case.object)}
+        if case.options:
+            request["options"] = _request_options(case.options)
+        answer = self.adapter.request(request)
+        if answer.get("ok"):
+            data = bytes.fromhex(answer["data"])
+            self.check_buffers(case, protocol, answer.get("buffers"))
+            return data, False, None
+        kind = answer.get("kind")
+        message = _ADDRESS.sub("", answer.get("message", ""))
+        if kind == "unpicklable":
+            return None, True, "%s: %s" % (self.producer, message)
+        if kind == "unavailable":
+            return None
+        raise RuntimeError("%s protocol %d: %s: %s" % (case.id, protocol, kind, message))
+
+    def check_buffers(self, case, protocol, buffers):
+        expected = [bytes(b) for b in case.load_options.get("buffers", [])]
+        got = [bytes.fromhex(b) for b in buffers or []]
+        if (buffers or expected) and got != expected:
+            self.say("warning: %s protocol %d: %s gives out-of-band buffers %r, the case's "
+                     "load-options say %r" % (case.id, protocol, self.producer, got, expected))
+
+    def regenerate(self, case):
+        """The case's streams with this producer's output merged in; None if unchanged."""
+        streams = {p: [Slot.of(v) for v in vs] for p, vs in case.streams.items()}
+        changed = False
+        for protocol in case.protocols:
+            if protocol not in self.protocols:
+                continue
+            try:
+                outcome = self.dump(case, protocol)
+            except (RuntimeError, model.ModelError) as exc:
+                self.say("error: %s" % exc)
+                self.counts["errors"] += 1
+                continue
+            slots = streams.setdefault(protocol, [])
+            if self.merge(case, protocol, slots, outcome):
+                changed = True
+            if not slots:
+                del streams[protocol]
+        return streams if changed else None
+
+    def merge(self, case, protocol, slots, outcome):
+        current = next((s for s in slots if self.point in s.points), None)
+        if outcome is None:
+            self.counts["unavailable"] += 1
+            if current is None:
+                return False
+            self.show(case, protocol, current, None)
+            self.drop(slots, current)
+            return True
+        stream, fails, note = outcome
+        if current is not None and current.same_outcome(stream, fails):
+            self.counts["same"] += 1
+            return False
+        self.counts["changed"] += 1
+        text = None if fails else disassemble(stream)
+        new = Slot({self.point}, stream, text, fails, note)
+        self.show(case, protocol, current, new)
+        if current is not None:
+            self.drop(slots, current)
+        target = next((s for s in slots if s.same_outcome(stream, fails)), None)
+        if target is not None:
+            target.points.add(self.point)
+        else:
+            slots.append(new)
+        slots.sort(key=Slot.sort_key, reverse=True)
+        return True
+
+    def drop(self, slots, slot):
+        slot.points.discard(self.point)
+        if not slot.points:
+            slots.remove(slot)
+
+    def show(self, case, protocol, old, new):
+        before = "%s %s protocol %d: %s" % (case.file, case.id, protocol,
+                                            old.producer_text() if old else "(no variant)")
+        after = "%s%s" % (self.producer, "" if new else " (cannot build the object)")
+        for line in difflib.unified_diff(_show_outcome(old), _show_outcome(new), before, after,
+                                         lineterm=""):
+            self.say(line)
+
+    def run_file(self, path):
+        read = corpus.read_file(path)
+        if read.document is None:
+            for problem in read.problems:
+                self.say("error: %s" % problem)
+            self.counts["errors"] += 1
+            return
+        edits = []
+        for case, _broken in read.cases:
+            if case.classification != "dump" or case.id is None:
+                continue
+            if self.case_glob and not fnmatch.fnmatchcase(case.id, self.case_glob):
+                continue
+            if "object" not in read_entry(read, case):
+                continue
+            self.counts["cases"] += 1
+            streams = self.regenerate(case)
+            if streams is not None:
+                edits.append((case, streams))
+        if edits and self.write:
+            rewrite(read, edits)
+            problems = [p for p in corpus.read_file(path).problems]
+            for problem in problems:
+                self.say("after writing: %s" % problem)
+
+
+def read_entry(read, case):
+    for entry in read.entries:
+        if isinstance(entry, dict) and entry.get("id") == case.id:
+            return entry
+    return {}
+
+
+# -- editing the file --------------------------------------------------------
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" "))
+
+
+def _block_end(lines, start, column):
+    """The index after the last line of the block whose key is on lines[start]."""
+    end = start + 1
+    last = start + 1
+    while end < len(lines):
+        line = lines[end]
+        if line.strip() and _indent(line) <= column:
+            break
+        end += 1
+        if line.strip():
+            last = end
+    return last
+
+
+def _key_column(line, key):
+    m = re.match(r"\s*(?:-\s+)?", line)
+    return m.end() if line[m.end():].startswith(key) else _indent(line)
+
+
+def streams_lines(column, streams):
+    """The text lines of a `streams:` block at a column."""
+    pad = " " * column
+    out = [pad + "streams:"]
+    for protocol in sorted(streams):
+        out.append("%s  %d:" % (pad, protocol))
+        for slot in streams[protocol]:
+            out.append("%s    - producer: %s" % (pad, slot.producer_text()))
+            if slot.fails:
+                out.append(pad + "      fails: true")
+            else:
+                text = slot.text
+                out.append(pad + "      stream: |" + ("" if text.endswith("\n") else "-"))
+                out.extend((pad + "        " + line) if line.strip() else ""
+                           for line in text.splitlines())
+            if slot.note:
+                out.append(pad + "      note: " + notation.dump_object(slot.note).strip())
+    return out
+
+
+def rewrite(read, edits):
+    """Replace (or add) the streams block of each edited case, bottom up."""
+    lines = read.text.splitlines()
+    source = read.document.source
+    spans = []
+    for case, streams in edits:
+        entry = read_entry(read, case)
+        first = lines[case.line - 1]
+        column = _key_column(first, "id")
+        if "streams" in entry:
+            start = source.key_line(entry, "streams") - 1
+            end = _block_end(lines, start, column)
+        else:
+            last_key = max(entry, key=lambda k: source.key_line(entry, k))
+            start = end = _block_end(lines, source.key_line(entry, last_key) - 1, column)
+        spans.append((start, end, streams_lines(column, streams)))
+    for start, end, new in sorted(spans, key=lambda s: s[0], reverse=True):
+        lines[start:end] = new
+    with open(read.path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# -- command line ------------------------------------------------------------
+
+
+def main(argv):
+    from picklespec.runner.adapter import Adapter, AdapterFailure
+
+    parser = argparse.ArgumentParser(
+        prog="picklespec cases regen",
+        description="Compare the dump cases' expected streams with what a real pickler "
+                    "writes, and with --write update them (a maintainer's tool).")
+    parser.add_argument("--python", required=True, help="the interpreter to run")
+    parser.add_argument("--kind", required=True, choices=["c", "py"],
+                        help="its C accelerator or its pure-Python pickler")
+    parser.add_argument("--case", metavar="GLOB", help="only the cases whose id matches")
+    parser.add_argument("--write", action="store_true", help="update the case files")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    parser.add_argument("paths", nargs="*", help="case files or folders (default: dump/)")
+    args = parser.parse_args(argv)
+    paths = args.paths or [os.path.join(corpus.CORPUS_DIR, "dump")]
+    adapter = Adapter(worker_command(args.python, args.kind), timeout=args.timeout)
+    regen = Regenerator(adapter, write=args.write, case_glob=args.case)
+    try:
+        regen.hello()
+        for path in corpus.case_files(paths):
+            if corpus.classification_of(path) == "dump":
+                regen.run_file(path)
+    except AdapterFailure as exc:
+        sys.stderr.write("picklespec cases regen: %s: %s\n%s" % (args.python, exc, exc.stderr))
+        return 2
+    finally:
+        adapter.close()
+    counts = regen.counts
+    sys.stderr.write("%s: %d cases; %d streams as recorded, %d differ%s, %d cannot be built, "
+                     "%d errors\n" % (regen.producer, counts["cases"], counts["same"],
+                                      counts["changed"], " (written)" if args.write else "",
+                                      counts["unavailable"], counts["errors"]))
+    if counts["errors"]:
+        return 2
+    return 1 if counts["changed"] and not args.write else 0
