@@ -1,0 +1,149 @@
+"""Baselines: the known results of targets, committed, so a run fails only on change.
+
+Theory of operation
+-------------------
+A target that does not conform (yet) would fail every run.  A baseline
+records, per cell (`Result.key`), the failing outcome a reviewed run had; a
+later run is then judged against it, as WPT judges against its expectation
+files and toml-test against its skip lists:
+
+- a cell that fails now and did not (or failed differently: ``fail`` became
+  ``crash``) is a *new failure*;
+- a cell the baseline expects to fail that now passes (``pass`` or
+  ``defined``) is an *unexpected pass*, which also fails the run, so the
+  baseline never goes stale silently -- update it and commit the change;
+- a cell that is ``unsupported`` or ``skip`` now proves nothing either way;
+- a baseline entry the run did not reach (a run narrowed with ``--case``,
+  an interrupted run) is *not run*, and is no failure.
+
+Only failing cells are recorded; a cell that is absent is expected to
+conform.  `write(run, path)` updates the file from a run, cell by cell: the
+cells the run reached are set from it (a failing one recorded, a
+conforming one removed), the rest are kept, so a narrowed run updates only
+what it ran.  The file is JSON with sorted keys and one entry per line,
+written atomically, so a review of an update is a plain diff.
+"""
+
+import dataclasses
+import json
+import os
+
+from .results import FAILING
+
+__all__ = ["FORMAT", "BaselineError", "Baseline", "Comparison", "load", "compare", "write"]
+
+FORMAT = "picklespec-baseline/1"
+CONFORMING = frozenset({"pass", "defined"})
+
+
+class BaselineError(ValueError):
+    """A baseline file that cannot be read; the message names the file and why."""
+
+
+@dataclasses.dataclass
+class Baseline:
+    expected: dict = dataclasses.field(default_factory=dict)  # Result.key -> failing outcome
+    path: str = ""
+
+    @property
+    def targets(self):
+        return sorted({key.rsplit("|", 1)[-1] for key in self.expected})
+
+    def to_dict(self):
+        return {"format": FORMAT, "targets": self.targets,
+                "expected": dict(sorted(self.expected.items()))}
+
+
+@dataclasses.dataclass
+class Comparison:
+    new_failures: list = dataclasses.field(default_factory=list)  # Results
+    unexpected_passes: list = dataclasses.field(default_factory=list)  # Results
+    expected_failures: list = dataclasses.field(default_factory=list)  # Results the baseline foresaw
+    not_run: list = dataclasses.field(default_factory=list)  # baseline keys the run did not reach
+    baseline: Baseline = None
+
+    @property
+    def ok(self):
+        return not self.new_failures and not self.unexpected_passes
+
+    def summary(self):
+        """Lines for people: what differs from the baseline, and what to do."""
+        lines = []
+        where = " (%s)" % self.baseline.path if self.baseline is not None and self.baseline.path else ""
+        for r in self.new_failures:
+            was = self.baseline.expected.get(r.key) if self.baseline is not None else None
+            lines.append("new failure: %s: %s%s" % (r.key, r.outcome, " (was %s)" % was if was else ""))
+        for r in self.unexpected_passes:
+            lines.append("unexpected pass: %s: %s (baseline: %s)" % (
+                r.key, r.outcome, self.baseline.expected.get(r.key) if self.baseline else "?"))
+        lines.append("baseline%s: %d expected failures seen, %d new failures, %d unexpected passes, "
+                     "%d entries not run" % (where, len(self.expected_failures), len(self.new_failures),
+                                             len(self.unexpected_passes), len(self.not_run)))
+        if not self.ok:
+            lines.append("after review, update it with: picklespec run ... --baseline FILE --update-baseline")
+        return lines
+
+
+def load(path):
+    """The Baseline in the file at path; BaselineError if it is not one."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as exc:
+        raise BaselineError("%s: cannot read the baseline: %s" % (path, exc.strerror)) from None
+    except ValueError as exc:
+        raise BaselineError("%s: not a JSON baseline: %s" % (path, exc)) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BaselineError("%s: not a picklespec baseline (expected \"format\": %r)" % (path, FORMAT))
+    expected = data.get("expected")
+    if not isinstance(expected, dict):
+        raise BaselineError("%s: \"expected\" must map cell keys to outcomes" % path)
+    for key, outcome in expected.items():
+        if outcome not in FAILING:
+            raise BaselineError("%s: %s: %r is not a failing outcome (%s)" % (
+                path, key, outcome, ", ".join(sorted(FAILING))))
+        if key.count("|") != 3:
+            raise BaselineError("%s: %r is not a cell key (CASE|pN|CHECK|TARGET)" % (path, key))
+    return Baseline(dict(expected), path)
+
+
+def compare(run, baseline):
+    """How run differs from baseline (a Baseline, or None for an empty one)."""
+    baseline = baseline if baseline is not None else Baseline()
+    comparison = Comparison(baseline=baseline)
+    seen = set()
+    for r in run.sorted_results():
+        key = r.key
+        seen.add(key)
+        known = baseline.expected.get(key)
+        if r.failing:
+            if known == r.outcome:
+                comparison.expected_failures.append(r)
+            else:
+                comparison.new_failures.append(r)
+        elif known is not None and r.outcome in CONFORMING:
+            comparison.unexpected_passes.append(r)
+    comparison.not_run = sorted(set(baseline.expected) - seen)
+    return comparison
+
+
+def updated(run, baseline):
+    """The Baseline that write() would store: baseline updated by the cells run reached."""
+    expected = dict(baseline.expected) if baseline is not None else {}
+    for r in run.results:
+        if r.failing:
+            expected[r.key] = r.outcome
+        elif r.outcome in CONFORMING:
+            expected.pop(r.key, None)
+    return Baseline(expected, baseline.path if baseline is not None else "")
+
+
+def write(run, path):
+    """Update (or create) the baseline at path from run; return the Baseline."""
+    previous = load(path) if os.path.exists(path) else None
+    baseline = updated(run, previous)
+    baseline.path = path
+    from .reports import write_atomic
+
+    write_atomic(path, json.dumps(baseline.to_dict(), indent=1, sort_keys=True) + "\n")
+    return baseline

@@ -1,0 +1,269 @@
+"""What every report shows, computed once: totals, the matrix, the failures.
+
+Theory of operation
+-------------------
+A run is a flat list of Results.  The reports look at it three ways:
+
+- *totals*: per target, how many cells had each outcome, and a conformance
+  figure -- pass + defined over every cell that was judged (cells that are
+  ``unsupported`` or ``skip`` were not judged and count for nothing);
+- *the matrix*: one row per case x protocol x check, one column per target,
+  as JSONTestSuite's results table.  Rows where every target has the same
+  outcome and none fails are grouped by that outcome, as JSONTestSuite's
+  pruned view does, so what is left in view is where targets differ or fail;
+- *the failures*: each failing cell with its expected and actual text (a
+  disassembly or an object in the case notation), the first point where
+  they part, and what a crashing target printed.
+
+Cross-checks (check ``cross``, target ``"PRODUCER -> CONSUMER"``) are a
+matrix of their own, producer by consumer.
+
+Every string from a target is untrusted: `clean` makes it printable as
+UTF-8 in any format (lone surrogates and control characters become
+backslash escapes).
+"""
+
+import collections
+import dataclasses
+import difflib
+import re
+from typing import Optional
+
+from ..results import CHECKS, FAILING, OUTCOMES
+
+# How each outcome looks: a word for text formats, a short mark for the matrix.
+MARKS = {
+    "pass": "pass",
+    "fail": "FAIL",
+    "crash": "CRASH",
+    "timeout": "TIMEOUT",
+    "protocol-error": "PROTO",
+    "defined": "defined",
+    "unsupported": "n/s",
+    "skip": "skip",
+}
+NOT_JUDGED = frozenset({"unsupported", "skip"})
+CROSS = "cross"
+MAX_DIFF_LINES = 300  # per side, in the human formats; run.json keeps everything
+
+
+# -- text hygiene -------------------------------------------------------------
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text):
+    """text with what XML, HTML and UTF-8 cannot hold written as escapes."""
+    if text is None:
+        return ""
+    text = str(text)
+    return _UNPRINTABLE.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100
+                            else "\\u%04x" % ord(m.group()), text)
+
+
+# -- totals -------------------------------------------------------------------
+
+def is_cross(result):
+    return result.check == CROSS
+
+
+def targets_of(run):
+    """The targets of the matrix columns: those the run introduced, then any
+    other target a (non-cross) result names, in name order."""
+    names = set(run.targets)
+    names.update(r.target for r in run.results if not is_cross(r))
+    return sorted(names)
+
+
+def totals(results):
+    """{target: Counter(outcome -> cells)} over results."""
+    out = collections.defaultdict(collections.Counter)
+    for r in results:
+        out[r.target][r.outcome] += 1
+    return out
+
+
+def conformance(counter):
+    """(conforming, judged) cells: pass + defined over everything judged."""
+    judged = sum(n for outcome, n in counter.items() if outcome not in NOT_JUDGED)
+    return counter["pass"] + counter["defined"], judged
+
+
+def percent(counter):
+    good, judged = conformance(counter)
+    if not judged:
+        return "-"
+    return "%.1f%%" % (100.0 * good / judged)
+
+
+def failures(run):
+    return [r for r in run.sorted_results() if r.failing]
+
+
+# -- the matrix ---------------------------------------------------------------
+
+@dataclasses.dataclass
+class Row:
+    case: str
+    protocol: Optional[int]
+    check: str
+    cells: dict  # target -> Result
+
+    @property
+    def label(self):
+        return "%s %s %s" % (self.case, protocol_text(self.protocol), self.check)
+
+    def agreed(self, targets):
+        """The outcome all targets that were judged on this row share, or None.
+
+        Cells that were not judged (unsupported, skip, or absent) differ from
+        nothing; ``defined`` cells agree only when they chose the same
+        outcome.  A row no target was judged on agrees on its first
+        not-judged outcome.
+        """
+        judged = {(r.outcome, r.chosen if r.outcome == "defined" else None)
+                  for r in self.cells.values() if r.outcome not in NOT_JUDGED}
+        if len(judged) > 1:
+            return None
+        if judged:
+            return judged.pop()[0]
+        present = [self.cells[t].outcome for t in targets if t in self.cells]
+        return present[0] if present else "skip"
+
+    def failing(self):
+        return any(r.failing for r in self.cells.values())
+
+
+def protocol_text(protocol):
+    return "-" if protocol is None else "p%d" % protocol
+
+
+def rows(run):
+    """The matrix rows (not cross-checks), in the run's stable order."""
+    by_key = collections.OrderedDict()
+    for r in run.sorted_results():
+        if is_cross(r):
+            continue
+        key = (r.case, r.protocol, r.check)
+        if key not in by_key:
+            by_key[key] = Row(r.case, r.protocol, r.check, {})
+        by_key[key].cells[r.target] = r
+    return list(by_key.values())
+
+
+def prune(all_rows, targets):
+    """(rows shown one by one, {outcome: rows grouped}).
+
+    A row is grouped when every target judged on it has the same outcome
+    and it is not a failing one; the rest -- disagreements and failures --
+    stay in view.
+    """
+    shown = []
+    grouped = collections.OrderedDict((o, []) for o in OUTCOMES)
+    for row in all_rows:
+        outcome = row.agreed(targets)
+        if outcome is None or outcome in FAILING:
+            shown.append(row)
+        else:
+            grouped[outcome].append(row)
+    return shown, collections.OrderedDict((o, rs) for o, rs in grouped.items() if rs)
+
+
+def by_check(run, targets):
+    """{check: {target: Counter}} for the checks the run has, in CHECKS order."""
+    out = collections.OrderedDict()
+    for check in CHECKS:
+        if check == CROSS:
+            continue
+        cells = [r for r in run.results if r.check == check]
+        if cells:
+            out[check] = totals(cells)
+    return out
+
+
+def cross_matrix(run):
+    """(producers, consumers, {(producer, consumer): Counter}) of the cross-checks."""
+    counts = collections.defaultdict(collections.Counter)
+    for r in run.results:
+        if is_cross(r):
+            producer, _, consumer = r.target.partition(" -> ")
+            counts[(producer, consumer)][r.outcome] += 1
+    producers = sorted({p for p, _ in counts})
+    consumers = sorted({c for _, c in counts})
+    return producers, consumers, counts
+
+
+# -- one failure --------------------------------------------------------------
+
+def title(result):
+    return "%s %s %s on %s: %s" % (result.case, protocol_text(result.protocol), result.check,
+                                   result.target, result.outcome)
+
+
+def anchor(result):
+    """An HTML id for a cell's failure details."""
+    return "f-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", result.key)
+
+
+def first_difference(result):
+    """Where expected and actual part: the check's own words when it gave
+    them, else the first line that differs."""
+    if result.first_difference:
+        return result.first_difference
+    if result.expected is None or result.actual is None:
+        return ""
+    expected = result.expected.splitlines()
+    actual = result.actual.splitlines()
+    for number, (e, a) in enumerate(zip(expected, actual), 1):
+        if e != a:
+            return "line %d: expected %s, got %s" % (number, e.strip(), a.strip())
+    if len(expected) > len(actual):
+        return "line %d: expected %s, got the end" % (len(actual) + 1, expected[len(actual)].strip())
+    if len(actual) > len(expected):
+        return "line %d: expected the end, got %s" % (len(expected) + 1, actual[len(expected)].strip())
+    return ""
+
+
+def side_by_side(expected, actual):
+    """Aligned (tag, expected line, actual line) rows; tag is 'equal',
+    'replace', 'delete' or 'insert' (difflib's opcodes, line by line)."""
+    left = (expected or "").splitlines()[:MAX_DIFF_LINES]
+    right = (actual or "").splitlines()[:MAX_DIFF_LINES]
+    out = []
+    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        span = max(i2 - i1, j2 - j1)
+        for k in range(span):
+            e = left[i1 + k] if i1 + k < i2 else None
+            a = right[j1 + k] if j1 + k < j2 else None
+            out.append((tag, e, a))
+    return out
+
+
+def unified(expected, actual):
+    """A unified diff of expected (-) and actual (+), for text formats."""
+    left = (expected or "").splitlines()[:MAX_DIFF_LINES]
+    right = (actual or "").splitlines()[:MAX_DIFF_LINES]
+    return "\n".join(difflib.unified_diff(left, right, "expected", "actual", lineterm="", n=3))
+
+
+def detail_text(result):
+    """Everything about one failing cell, as plain text (JUnit, Markdown)."""
+    parts = [result.message or result.outcome]
+    where = first_difference(result)
+    if where:
+        parts.append("first difference: " + where)
+    if result.expected is not None or result.actual is not None:
+        parts.append(unified(result.expected, result.actual) or
+                     "expected:\n%s\nactual:\n%s" % (result.expected, result.actual))
+    if result.output:
+        parts.append("output:\n" + result.output)
+    return clean("\n".join(parts))
+
+
+def status_line(run):
+    """One line saying whether the run is complete, for every format."""
+    if run.complete:
+        return "complete run"
+    return ("INCOMPLETE RUN: interrupted or cut short; the results below are only "
+            "the cells that ran")

@@ -1,0 +1,119 @@
+"""Baselines: new failures and unexpected passes fail a run; updates are cell by cell."""
+
+import json
+
+import pytest
+
+from picklespec.runner import baseline
+from picklespec.runner.results import Result, Run
+
+T = "pickleparser-0.2.1"
+
+
+def run_of(*cells, complete=True):
+    """A Run from (case, protocol, check, outcome) cells of target T."""
+    return Run(targets={T: {}}, complete=complete,
+               results=[Result(case, check, T, protocol, outcome) for case, protocol, check, outcome in cells])
+
+
+REVIEWED = run_of(("a", 0, "load", "pass"), ("b", 0, "load", "fail"), ("c", 2, "load", "crash"),
+                  ("d", None, "reject", "timeout"), ("e", 5, "dump-bytes", "unsupported"),
+                  ("f", 4, "defined", "defined"))
+
+
+@pytest.fixture
+def reviewed(tmp_path):
+    path = str(tmp_path / "pickleparser.json")
+    baseline.write(REVIEWED, path)
+    return path
+
+
+def test_write_records_only_failing_cells(reviewed):
+    with open(reviewed, encoding="utf-8") as f:
+        text = f.read()
+    assert json.loads(text) == {
+        "format": "picklespec-baseline/1",
+        "targets": [T],
+        "expected": {"b|p0|load|" + T: "fail", "c|p2|load|" + T: "crash", "d||reject|" + T: "timeout"},
+    }
+    # one cell per line, sorted: a review is a plain diff
+    assert '\n  "b|p0|load|pickleparser-0.2.1": "fail",\n' in text
+
+
+def test_the_reviewed_run_matches(reviewed):
+    comparison = baseline.compare(REVIEWED, baseline.load(reviewed))
+    assert comparison.ok
+    assert [r.case for r in comparison.expected_failures] == ["b", "c", "d"]
+    assert comparison.new_failures == comparison.unexpected_passes == comparison.not_run == []
+
+
+# (cell now, what the comparison finds)
+CHANGES = [
+    (("a", 0, "load", "fail"), "new"),  # conformed, now fails
+    (("b", 0, "load", "crash"), "new"),  # failed, now crashes: a different failure
+    (("b", 0, "load", "pass"), "unexpected"),  # fixed: the baseline must be updated
+    (("d", None, "reject", "defined"), "unexpected"),
+    (("c", 2, "load", "unsupported"), None),  # not judged: proves nothing
+    (("c", 2, "load", "skip"), None),
+    (("g", 1, "load", "timeout"), "new"),  # a new cell that fails
+    (("g", 1, "load", "pass"), None),
+]
+
+
+@pytest.mark.parametrize("cell, found", CHANGES)
+def test_changes(reviewed, cell, found):
+    cells = [c for c in [("a", 0, "load", "pass"), ("b", 0, "load", "fail"), ("c", 2, "load", "crash"),
+                         ("d", None, "reject", "timeout")] if c[:3] != cell[:3]] + [cell]
+    comparison = baseline.compare(run_of(*cells), baseline.load(reviewed))
+    new = [r.case for r in comparison.new_failures]
+    unexpected = [r.case for r in comparison.unexpected_passes]
+    assert (new, unexpected) == {"new": ([cell[0]], []), "unexpected": ([], [cell[0]]), None: ([], [])}[found]
+    assert comparison.ok == (found is None)
+    if found:
+        assert any(cell[0] in line for line in comparison.summary())
+        assert "--update-baseline" in comparison.summary()[-1]
+
+
+def test_no_baseline_means_every_failure_is_new():
+    comparison = baseline.compare(REVIEWED, None)
+    assert [r.case for r in comparison.new_failures] == ["b", "c", "d"]
+    assert not comparison.ok
+
+
+def test_a_narrowed_run_leaves_the_rest_alone(reviewed):
+    narrowed = run_of(("b", 0, "load", "pass"), ("h", 3, "load", "fail"))
+    comparison = baseline.compare(narrowed, baseline.load(reviewed))
+    assert comparison.not_run == ["c|p2|load|" + T, "d||reject|" + T]
+    assert [r.case for r in comparison.unexpected_passes] == ["b"]
+    assert [r.case for r in comparison.new_failures] == ["h"]
+    updated = baseline.write(narrowed, reviewed)
+    assert baseline.load(reviewed).expected == updated.expected == {
+        "c|p2|load|" + T: "crash", "d||reject|" + T: "timeout", "h|p3|load|" + T: "fail"}
+    assert baseline.compare(narrowed, baseline.load(reviewed)).ok
+
+
+def test_an_update_keeps_other_targets(reviewed):
+    other = Run(targets={"cpython-3.13-py": {}},
+                results=[Result("x", "dump-bytes", "cpython-3.13-py", 0, "fail")])
+    baseline.write(other, reviewed)
+    loaded = baseline.load(reviewed)
+    assert loaded.targets == ["cpython-3.13-py", T]
+    assert len(loaded.expected) == 4
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "cannot read the baseline"),
+    ("{not json", "not a JSON baseline"),
+    ('{"format": "picklespec-run/1"}', "not a picklespec baseline"),
+    ('{"format": "picklespec-baseline/1", "expected": []}', "must map cell keys"),
+    ('{"format": "picklespec-baseline/1", "expected": {"a|p0|load|t": "pass"}}', "not a failing outcome"),
+    ('{"format": "picklespec-baseline/1", "expected": {"a|load": "fail"}}', "not a cell key"),
+])
+def test_a_bad_baseline_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "baseline.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(baseline.BaselineError) as info:
+        baseline.load(str(path))
+    assert str(info.value).startswith(str(path) + ": ")
+    assert message in str(info.value)

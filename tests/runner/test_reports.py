@@ -1,0 +1,283 @@
+"""The reports: every format from one Run, written atomically, readable."""
+
+import html.parser
+import json
+import os
+import random
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from picklespec.runner import reports
+from picklespec.runner.reports import view
+from picklespec.runner.results import Result, Run
+
+C, PY, PP = "cpython-3.13-c", "cpython-3.13-py", "pickleparser-0.2.1"
+EXPECTED = "PROTO 2\nBININT1 255\nSTOP"
+ACTUAL = "PROTO 2\nBININT2 255\nSTOP"
+
+# (case, check, protocol, {target: outcome or (outcome, extra fields)})
+CELLS = [
+    ("int-bin1-max", "dump-bytes", 2, {C: "pass", PY: ("fail", {
+        "message": "bytes differ from cpython-3.13-py", "expected": EXPECTED, "actual": ACTUAL,
+        "first_difference": "offset 2: expected BININT1 255, got BININT2 255"}), PP: "unsupported"}),
+    ("int-bin1-max", "load", 2, {C: "pass", PY: "pass", PP: "pass"}),
+    ("int-text-hex", "load", 0, {C: "pass", PY: "pass", PP: ("fail", {
+        "message": "loaded 0, expected 16", "expected": "16", "actual": "0"})}),
+    ("frame-overrun", "defined", 4, {C: ("defined", {"chosen": "result"}),
+                                     PY: ("defined", {"chosen": "reject:frame"}),
+                                     PP: ("crash", {"message": "the process exited (status -11)",
+                                                    "output": "boom\x00\x1b[31m\udc80"})}),
+    ("frame-fine", "defined", 4, {C: ("defined", {"chosen": "result"}), PY: ("defined", {"chosen": "result"}),
+                                  PP: ("defined", {"chosen": "result"})}),
+    ("deep-list", "load", 2, {C: "pass", PY: "pass", PP: ("timeout", {"message": "no answer within 10.0 s"})}),
+    ("garbage", "reject", 2, {C: "pass", PY: "pass", PP: ("protocol-error", {"message": "not a JSON answer"})}),
+    ("buffer-oob", "dump-equivalent", 5, {C: "pass", PY: "pass", PP: "unsupported"}),
+    ("tuple-p0", "load", None, {C: "skip", PY: "skip", PP: "skip"}),
+]
+TARGETS = {C: {"implementation": "cpython", "version": "3.13.0", "kind": "c"},
+           PY: {"implementation": "cpython", "version": "3.13.0", "kind": "py"},
+           PP: {"implementation": "pickleparser", "version": "0.2.1", "kind": "js"}}
+CROSS = [(C, PP, "pass"), (PY, PP, "fail"), (C, PY, "pass")]
+
+
+def results():
+    out = []
+    for case, check, protocol, cells in CELLS:
+        for target, cell in cells.items():
+            outcome, extra = (cell, {}) if isinstance(cell, str) else cell
+            out.append(Result(case, check, target, protocol, outcome, **extra))
+    for producer, consumer, outcome in CROSS:
+        out.append(Result("int-bin1-max", "cross", "%s -> %s" % (producer, consumer), 2, outcome,
+                          message="" if outcome == "pass" else "read back as 255.0"))
+    return out
+
+
+def make_run(complete=True, shuffle=None):
+    rs = results()
+    if shuffle is not None:
+        random.Random(shuffle).shuffle(rs)
+    return Run(targets=dict(TARGETS), results=rs, started="2025-01-01T00:00:00Z",
+               finished="2025-01-01T00:00:09Z", complete=complete,
+               notes=[] if complete else ["interrupted (SIGINT)"])
+
+
+def render_all(run):
+    return {name: render(run) for name, render in reports.FORMATS.items()}
+
+
+def test_write_all_writes_every_format(tmp_path):
+    paths = reports.write_all(make_run(), str(tmp_path / "out"))
+    assert sorted(os.path.basename(p) for p in paths) == ["junit.xml", "matrix.html", "run.json", "summary.md"]
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(os.path.basename(p) for p in paths)
+    for path in paths:
+        assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
+
+
+@pytest.mark.parametrize("name", sorted(reports.FORMATS))
+def test_order_of_results_does_not_matter(name):
+    texts = {reports.FORMATS[name](make_run(shuffle=seed)) for seed in (1, 2, 3)}
+    assert len(texts) == 1
+
+
+def test_json_reads_back_and_is_diff_friendly():
+    run = make_run()
+    text = reports.FORMATS["run.json"](run)
+    data = json.loads(text)
+    assert data["format"] == "picklespec-run/1" and data["complete"] is True
+    again = Run.from_dict(data)
+    assert [r.to_dict() for r in again.sorted_results()] == [r.to_dict() for r in run.sorted_results()]
+    assert data["summary"][PP] == {"crash": 1, "defined": 1, "fail": 1, "pass": 1,
+                                   "protocol-error": 1, "skip": 1, "timeout": 1, "unsupported": 2}
+    # one key per line, so a changed cell is a changed line
+    assert '\n   "case": "int-bin1-max",\n' in text
+    assert text.endswith("}\n")
+
+
+def test_json_keeps_a_lone_surrogate():
+    run = Run(targets={}, results=[Result("s", "load", "t", 0, "fail", actual="'\udc80'")])
+    text = reports.FORMATS["run.json"](run)
+    text.encode("utf-8")
+    assert json.loads(text)["results"][0]["actual"] == "'\udc80'"
+
+
+def test_junit_maps_outcomes():
+    root = ET.fromstring(reports.FORMATS["junit.xml"](make_run()).encode("utf-8"))
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == len(results())
+    failures = sorted(case.get("name") for case in cases if case.find("failure") is not None)
+    assert failures == ["int-bin1-max[p2-cpython-3.13-py -> pickleparser-0.2.1]",
+                        "int-bin1-max[p2-cpython-3.13-py]", "int-text-hex[p0-pickleparser-0.2.1]"]
+    errors = {case.get("name"): case.find("error").get("type") for case in cases if case.find("error") is not None}
+    assert errors == {"frame-overrun[p4-pickleparser-0.2.1]": "crash",
+                      "deep-list[p2-pickleparser-0.2.1]": "timeout",
+                      "garbage[p2-pickleparser-0.2.1]": "protocol-error"}
+    skipped = [case.get("name") for case in cases if case.find("skipped") is not None]
+    assert len(skipped) == 5  # 2 unsupported + 3 skip
+    assert root.get("tests") == str(len(cases))
+    assert root.get("failures") == "3" and root.get("errors") == "3" and root.get("skipped") == "5"
+
+
+def test_junit_failure_shows_the_diff_and_where_they_part():
+    root = ET.fromstring(reports.FORMATS["junit.xml"](make_run()).encode("utf-8"))
+    case = root.find(".//testcase[@classname='picklespec.dump-bytes'][@name='int-bin1-max[p2-cpython-3.13-py]']")
+    text = case.find("failure").text
+    assert "first difference: offset 2: expected BININT1 255, got BININT2 255" in text
+    assert "\n-BININT1 255\n+BININT2 255\n" in text
+
+
+def test_junit_keeps_control_characters_out_of_xml():
+    text = reports.FORMATS["junit.xml"](make_run())
+    root = ET.fromstring(text.encode("utf-8"))
+    error = root.find(".//testcase[@name='frame-overrun[p4-pickleparser-0.2.1]']/error")
+    assert "boom\\x00\\x1b[31m\\udc80" in error.text
+
+
+@pytest.mark.parametrize("name", sorted(reports.FORMATS))
+def test_incomplete_run_is_marked_in_every_format(name):
+    complete = reports.FORMATS[name](make_run())
+    incomplete = reports.FORMATS[name](make_run(complete=False))
+    marker = {"run.json": '"complete": false', "summary.md": "INCOMPLETE RUN",
+              "matrix.html": "INCOMPLETE RUN", "junit.xml": 'name="complete" value="false"'}[name]
+    assert marker in incomplete and marker not in complete
+
+
+def test_junit_incomplete_run_is_an_error():
+    root = ET.fromstring(reports.FORMATS["junit.xml"](make_run(complete=False)).encode("utf-8"))
+    error = root.find("./testsuite[@name='picklespec.run']/testcase/error")
+    assert error.get("type") == "incomplete" and error.text == "interrupted (SIGINT)"
+    assert root.get("errors") == "4"
+
+
+class _Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links, self.external, self.stack = set(), [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a":
+            self.links.append(attrs.get("href"))
+        for name in ("src", "href"):
+            if attrs.get(name) and not attrs[name].startswith("#"):
+                self.external.append(attrs[name])
+        if tag not in ("meta", "br"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, "</%s> closes <%s>" % (tag, self.stack[-1:])
+        self.stack.pop()
+
+
+def page(run):
+    text = reports.FORMATS["matrix.html"](run)
+    parser = _Page()
+    parser.feed(text)
+    parser.close()
+    assert parser.stack == []
+    return text, parser
+
+
+def test_html_is_self_contained_and_links_every_failure():
+    text, parsed = page(make_run())
+    assert parsed.external == []
+    failing = [r for r in results() if r.failing]
+    assert {view.anchor(r) for r in failing} <= parsed.ids
+    for link in parsed.links:
+        assert link[1:] in parsed.ids
+    assert text.count('class="failure') == len(failing)
+
+
+def test_html_prunes_rows_where_all_targets_agree():
+    text, _ = page(make_run())
+    matrix, agree = text.split("Where all targets agree")
+    # differing or failing rows stay in the table
+    for case in ("int-bin1-max", "int-text-hex", "frame-overrun", "deep-list", "garbage"):
+        assert '<td class="id">%s</td>' % case in matrix
+    # pass-where-judged rows, equal choices and never-judged rows fold away
+    for label in ("buffer-oob p5 dump-equivalent", "frame-fine p4 defined", "tuple-p0 - load",
+                  "int-bin1-max p2 load"):
+        assert "<li>%s</li>" % label in agree
+    for case in ("buffer-oob", "frame-fine", "tuple-p0"):
+        assert '<td class="id">%s</td>' % case not in matrix
+
+
+def test_html_shows_the_diff_side_by_side():
+    text, _ = page(make_run())
+    assert ('<tr class="replace"><td class="e">BININT1 255</td><td class="a">BININT2 255</td></tr>') in text
+    assert '<span class="where">offset 2: expected BININT1 255, got BININT2 255</span>' in text
+
+
+def test_markdown_summary():
+    text = reports.FORMATS["summary.md"](make_run())
+    assert "| pickleparser-0.2.1 | pickleparser | 0.2.1 | 1 | 1 | 1 | 1 | 1 | 1 | 2 | 1 | 33.3% |" in text
+    assert "```diff\n--- expected\n+++ actual\n" in text
+    assert "First difference: offset 2: expected BININT1 255, got BININT2 255" in text
+    assert "## Failures (6)" in text
+
+
+@pytest.mark.parametrize("counts, expected", [
+    ({"pass": 3, "fail": 1, "unsupported": 5}, "75.0%"),
+    ({"defined": 2, "crash": 2}, "50.0%"),
+    ({"skip": 4}, "-"),
+])
+def test_conformance_counts_only_judged_cells(counts, expected):
+    import collections
+
+    assert view.percent(collections.Counter(counts)) == expected
+
+
+@pytest.mark.parametrize("expected, actual, where", [
+    ("a\nb\nc", "a\nx\nc", "line 2: expected b, got x"),
+    ("a\nb", "a", "line 2: expected b, got the end"),
+    ("a", "a\nb", "line 2: expected the end, got b"),
+    ("a", "a", ""),
+])
+def test_first_difference_when_the_check_gave_none(expected, actual, where):
+    assert view.first_difference(Result("c", "load", "t", 0, "fail", expected=expected, actual=actual)) == where
+
+
+@pytest.mark.parametrize("text, cleaned", [
+    ("plain\ttab\nline", "plain\ttab\nline"),
+    ("nul\x00esc\x1b", "nul\\x00esc\\x1b"),
+    ("lone \udc80", "lone \\udc80"),
+    ("caf\u00e9 \u2603", "caf\u00e9 \u2603"),
+])
+def test_clean(text, cleaned):
+    assert view.clean(text) == cleaned
+
+
+def test_a_failed_render_leaves_the_old_reports(tmp_path, monkeypatch):
+    out = str(tmp_path)
+    reports.write_all(make_run(), out)
+    before = {name: open(os.path.join(out, name), encoding="utf-8").read() for name in os.listdir(out)}
+
+    def broken(run):
+        raise RuntimeError("render failed")
+    monkeypatch.setitem(reports.FORMATS, "junit.xml", broken)
+    with pytest.raises(RuntimeError):
+        reports.write_all(make_run(complete=False), out)
+    after = {name: open(os.path.join(out, name), encoding="utf-8").read() for name in os.listdir(out)}
+    assert after == before
+
+
+def test_an_interrupted_write_leaves_whole_files_and_no_temporaries(tmp_path, monkeypatch):
+    out = str(tmp_path)
+    reports.write_all(make_run(), out)
+    before = {name: open(os.path.join(out, name), encoding="utf-8").read() for name in os.listdir(out)}
+    calls = []
+    real_fsync = os.fsync
+
+    def interrupted(fd):
+        calls.append(fd)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_fsync(fd)
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        reports.write_all(make_run(complete=False), out)
+    assert sorted(os.listdir(out)) == sorted(before)
+    after = {name: open(os.path.join(out, name), encoding="utf-8").read() for name in os.listdir(out)}
+    assert after == before
