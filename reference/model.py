@@ -38,6 +38,11 @@ import math
 import sys
 
 PY2 = sys.version_info[0] == 2
+try:
+    _intern = sys.intern
+except AttributeError:  # Python 2
+    _intern = intern  # noqa: F821
+
 if PY2:  # pragma: no cover - exercised through the 2.7 worker
     text_type = unicode  # noqa: F821
     bytes_type = str
@@ -232,7 +237,11 @@ def to_json(root):
             continue
         if key in shared:
             ids[key] = node["id"] = str(len(ids) + 1)
+        mark = len(work)
         node.update(_encode_one(value, work))
+        # Depth-first in document order: a value's definition comes before
+        # the refs to it, in the order a person reads the JSON.
+        work[mark:] = work[mark:][::-1]
     return out
 
 
@@ -336,10 +345,27 @@ def from_json(root):
 
 class _Decoder(object):
     def __init__(self):
-        self.ids = {}
+        self.ids = {}  # id -> the value made for it
+        self.defs = {}  # id -> (the node that defines it, its path)
+        self.making = set()  # ids whose immutable value is being made
         self.later = []  # (fill function) for mutable containers
 
+    def index(self, root):
+        """Find every defining node first, so a ref may come before its definition."""
+        stack = [(root, "$")]
+        while stack:
+            node, path = stack.pop()
+            if isinstance(node, dict):
+                if "id" in node and node.get("type") != "ref":
+                    if node["id"] in self.defs:
+                        raise ModelError("%s: id %r defined twice" % (path, node["id"]))
+                    self.defs[node["id"]] = (node, path)
+                stack.extend((v, "%s.%s" % (path, k)) for k, v in node.items())
+            elif isinstance(node, list):
+                stack.extend((v, "%s[%d]" % (path, i)) for i, v in enumerate(node))
+
     def run(self, root):
+        self.index(root)
         result = self.value(root, "$")
         while self.later:
             self.later.pop()()
@@ -351,9 +377,17 @@ class _Decoder(object):
         kind = node["type"]
         if kind == "ref":
             ref = node.get("id")
-            if ref not in self.ids:
-                raise ModelError("%s: ref to unknown or not yet complete id %r" % (path, ref))
-            return self.ids[ref]
+            if ref in self.ids:
+                return self.ids[ref]
+            if ref not in self.defs:
+                raise ModelError("%s: ref to unknown id %r" % (path, ref))
+            if ref in self.making:
+                raise ModelError("%s: id %r reaches itself through immutable values only"
+                                 % (path, ref))
+            self.making.add(ref)
+            return self.value(*self.defs[ref])
+        if "id" in node and node["id"] in self.ids:
+            return self.ids[node["id"]]  # made already, through a ref that came first
         if kind in _SCALARS:
             return self.scalar(kind, node, path)
         maker = getattr(self, "make_" + str(kind), None)
@@ -655,7 +689,21 @@ def materialize(root, find=find_global, persistent=None, buffer=None):
     ``cls.__new__``), then `set_state` for the state, then the items.
     """
     memo = {}
-    later = []
+    later = []  # fills of mutable containers, run last-in first-out
+    making = set()  # Objects whose arguments are being made
+
+    def complete(value):
+        """conv(value), with everything inside it filled in before it is used.
+
+        Jobs pushed while converting sit above `mark`; running them
+        last-in first-out finishes the value (and all it holds) first, as an
+        unpickler has built a call's arguments before REDUCE calls it.
+        """
+        mark = len(later)
+        result = conv(value)
+        while len(later) > mark:
+            later.pop()()
+        return result
 
     def conv(value):
         key = id(value)
@@ -681,7 +729,7 @@ def materialize(root, find=find_global, persistent=None, buffer=None):
             memo[key] = out = tuple(conv(v) for v in value)
             return out
         if kind is frozenset:
-            memo[key] = out = frozenset(conv(v) for v in value)
+            memo[key] = out = frozenset(complete(v) for v in value)
             return out
         if kind is Global:
             return find(value.module, value.name)
@@ -695,32 +743,33 @@ def materialize(root, find=find_global, persistent=None, buffer=None):
         return value
 
     def make(node, key):
-        func = conv(node.callable)
-        args = conv(node.args)
+        if key in making:
+            raise ModelError("an Object among its own arguments: %r" % (node,))
+        making.add(key)
+        func = complete(node.callable)
+        args = complete(node.args)
         if node.via == "newobj":
             out = func.__new__(func, *args)
         elif node.via == "newobj_ex":
-            out = func.__new__(func, *args, **conv(node.kwargs or {}))
+            out = func.__new__(func, *args, **complete(node.kwargs or {}))
         else:
             out = func(*args)
+        making.discard(key)
         memo[key] = out
 
         def fill():
             if node.has_state:
-                set_state(out, conv(node.state))
+                set_state(out, complete(node.state))
             if node.listitems:
-                extend(out, [conv(v) for v in node.listitems])
+                extend(out, [complete(v) for v in node.listitems])
             for k, v in node.dictitems:
-                out[conv(k)] = conv(v)
+                out[complete(k)] = complete(v)
             for v in node.setitems:
-                out.add(conv(v))
+                out.add(complete(v))
         later.append(fill)
         return out
 
-    result = conv(root)
-    while later:
-        later.pop()()
-    return result
+    return complete(root)
 
 
 def set_state(obj, state):
@@ -734,10 +783,9 @@ def set_state(obj, state):
         state, slotstate = state
     if state:
         inst_dict = obj.__dict__
-        intern = sys.intern if not PY2 else intern  # noqa: F821
         for k, v in state.items():
             if type(k) is str:
-                inst_dict[intern(k)] = v
+                inst_dict[_intern(k)] = v
             else:
                 inst_dict[k] = v
     if slotstate:

@@ -77,6 +77,7 @@ _register_packages()
 from picklespec.reference import model  # noqa: E402
 
 PY2 = sys.version_info[0] == 2
+TOO_DEEP = RuntimeError if PY2 else RecursionError  # what recursing too deep raises
 
 
 def implementation(kind):
@@ -188,7 +189,7 @@ def dump(kind, request):
     options = request.get("options") or {}
     try:
         value = model.from_json(request["object"])
-        obj = model.materialize(value)
+        obj = model.materialize(value, buffer=_make_buffer)
     except Exception as exc:
         # The object cannot exist here (a class this version lacks): not a
         # pickling failure of the target.
@@ -212,6 +213,15 @@ def dump(kind, request):
     if buffers:
         answer["buffers"] = [_hex(bytes(b.raw())) for b in buffers]
     return answer
+
+
+def _make_buffer(node):
+    """A PickleBuffer (PEP 574) for a Buffer node: read-only over bytes,
+    writable over a bytearray."""
+    import pickle
+
+    data = node.data or b""
+    return pickle.PickleBuffer(bytes(data) if node.readonly else bytearray(data))
 
 
 def _persistent_id(obj):
@@ -269,7 +279,13 @@ def serve(kind, stdin, stdout):
             answer["traceback"] = traceback.format_exc()
         if isinstance(request, dict) and "id" in request:
             answer["id"] = request["id"]  # echoed, so answers can be matched
-        stdout.write((json.dumps(answer, sort_keys=True) + "\n").encode("utf-8"))
+        try:
+            text = json.dumps(answer, sort_keys=True)
+        except TOO_DEEP as exc:
+            # json recurses: a result nested deeper than the interpreter allows
+            # has no JSON form here.
+            text = json.dumps(dict(_error("undescribable", exc), id=answer.get("id")))
+        stdout.write((text + "\n").encode("utf-8"))
         stdout.flush()
 
 

@@ -1,0 +1,207 @@
+"""The object model: tagged JSON both ways, graph equality, describe/materialize."""
+
+import json
+import math
+import pickle
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from picklespec.cases import fixtures
+from picklespec.reference import model
+from picklespec.reference.model import Buffer, Global, Object, PersistentId
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+    st.text(), st.binary(), st.complex_numbers(allow_nan=False),
+)
+hashables = st.recursive(scalars.filter(lambda x: not isinstance(x, float) or not math.isnan(x)),
+                         lambda inner: st.tuples(inner, inner) | st.frozensets(inner, max_size=3),
+                         max_leaves=6)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(hashables, inner, max_size=4),
+        st.sets(hashables, max_size=4),
+        st.builds(bytearray, st.binary(max_size=8)),
+    ),
+    max_leaves=20,
+)
+
+
+def through_json(value):
+    return model.from_json(json.loads(json.dumps(model.to_json(value))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(values)
+def test_tagged_json_round_trip(value):
+    assert model.equal(value, through_json(value))
+
+
+@settings(max_examples=100, deadline=None)
+@given(values)
+def test_scalars_in_tagged_json_are_all_strings(value):
+    def walk(node):
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        else:
+            assert isinstance(node, str), node
+    walk(model.to_json(value))
+
+
+def cyclic():
+    a = [1]
+    a.append(a)
+    t = ([], "x")
+    t[0].append(t)
+    d = {}
+    d["self"] = d
+    shared = [2]
+    return [a, t, d, shared, shared]
+
+
+def test_refs_may_come_before_their_definition():
+    doc = {"type": "list", "items": [
+        {"type": "list", "items": [{"type": "ref", "id": "7"}]},
+        {"type": "list", "id": "7", "items": [{"type": "int", "value": "1"}]}]}
+    value = model.from_json(doc)
+    assert value[0][0] is value[1] and value[1] == [1]
+
+
+def test_cycles_and_sharing_survive_json():
+    back = through_json(cyclic())
+    assert back[0][1] is back[0]
+    assert back[1][0][0] is back[1]
+    assert back[2]["self"] is back[2]
+    assert back[3] is back[4]
+    assert model.equal(cyclic(), back)
+
+
+EQUAL = [
+    (float("nan"), float("nan")),
+    (1, 1),
+    ([[]], [[]]),
+    ({1: [2]}, {1: [2]}),
+    ({1, (2, 3)}, {(2, 3), 1}),
+    (Global("builtins", "len"), Global("builtins", "len")),
+    (PersistentId("k"), PersistentId("k")),
+    (Object(Global("m", "C"), (1,), state={"a": 1}), Object(Global("m", "C"), (1,), state={"a": 1})),
+]
+UNEQUAL = [
+    (0.0, -0.0),
+    (1, 1.0),
+    (1, True),
+    ("a", b"a"),
+    (b"a", bytearray(b"a")),
+    ((1,), [1]),
+    ({1}, frozenset([1])),
+    (Global("builtins", "len"), Global("builtins", "abs")),
+    (Object(Global("m", "C"), ()), Object(Global("m", "C"), (), via="newobj")),
+    (Object(Global("m", "C"), ()), Object(Global("m", "C"), (), state=None, has_state=True)),
+]
+
+
+@pytest.mark.parametrize("a, b", EQUAL, ids=repr)
+def test_equal(a, b):
+    assert model.equal(a, b)
+
+
+@pytest.mark.parametrize("a, b", UNEQUAL, ids=repr)
+def test_unequal(a, b):
+    assert not model.equal(a, b)
+
+
+def test_sharing_of_mutables_is_compared():
+    x = []
+    assert not model.equal([x, x], [[], []])
+    assert not model.equal([[], []], [x, x])
+
+
+def test_deep_nesting_needs_no_recursion():
+    deep = []
+    cur = deep
+    for _ in range(200000):
+        nxt = []
+        cur.append(nxt)
+        cur = nxt
+    # (the stdlib json module itself recurses, so this stays in Python values)
+    assert model.equal(deep, model.from_json(model.to_json(deep)))
+
+
+def roundtrip_real(obj):
+    """describe(loads(dumps(materialize(describe(obj)))))"""
+    described = model.describe(obj)
+    rebuilt = model.materialize(described)
+    return described, model.describe(pickle.loads(pickle.dumps(rebuilt, 4)))
+
+
+REAL = [
+    fixtures.Plain(a=1, b=[2]),
+    fixtures.Empty(),
+    fixtures.Slots(1, 2),
+    fixtures.Reduce2(1, 2),
+    fixtures.Reduce3(5),
+    fixtures.NewArgs(1, 2),
+    fixtures.NewArgsEx(1, b=2),
+    fixtures.SetState(3, 4),
+    fixtures.ReduceList([1, 2]),
+    fixtures.ReduceDict(a=1),
+    fixtures.Outer.Inner,
+    fixtures.function,
+    len,
+    1 + 2j,
+]
+
+
+@pytest.mark.parametrize("obj", REAL, ids=lambda o: type(o).__name__)
+def test_describe_and_materialize_are_inverse(obj):
+    described, again = roundtrip_real(obj)
+    assert model.equal(described, again)
+
+
+def test_describe_instance_is_its_reduction():
+    d = model.describe(fixtures.Plain(a=1))
+    assert isinstance(d, Object)
+    assert d.via == "newobj"
+    assert d.callable == Global("picklespec.cases.fixtures", "Plain")
+    assert d.args == ()
+    assert d.state == {"a": 1}
+
+
+def test_buffer_describes_with_data():
+    buf = pickle.PickleBuffer(bytearray(b"ab"))
+    d = model.describe(buf)
+    assert isinstance(d, Buffer) and d.data == b"ab" and not d.readonly
+
+
+BAD_JSON = [
+    ({"type": "int", "value": 1}, "$: scalar value must be a JSON string"),
+    ({"type": "int", "value": "x"}, "$: not an integer"),
+    ({"type": "nope"}, "$: unknown type 'nope'"),
+    ({"type": "list", "items": [{"type": "ref", "id": "9"}]}, "$.items[0]: ref to unknown"),
+    ({"type": "tuple", "id": "1", "items": [{"type": "ref", "id": "1"}]},
+     "reaches itself through immutable values only"),
+    ({"type": "list", "items": [{"type": "list", "id": "1", "items": []},
+                                {"type": "list", "id": "1", "items": []}]}, "defined twice"),
+    ({"type": "bytes", "value": "abc"}, "$: not an even-length hex string"),
+    ({"type": "dict", "items": [[{"type": "list", "items": []}, {"type": "none"}]]},
+     "$.items[0]: unhashable dict key"),
+    ({"type": "object", "via": "magic", "callable": {"type": "none"},
+      "args": {"type": "tuple", "items": []}}, "$: via must be one of"),
+    ([1], "$: expected an object with a 'type'"),
+]
+
+
+@pytest.mark.parametrize("doc, message", BAD_JSON, ids=lambda x: str(x)[:40])
+def test_malformed_tagged_json_names_the_path(doc, message):
+    with pytest.raises(model.ModelError) as info:
+        model.from_json(doc)
+    assert message in str(info.value)
