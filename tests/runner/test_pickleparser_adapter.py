@@ -1,0 +1,172 @@
+"""The pickleparser adapter, end to end through runner/adapter.Adapter.
+
+Streams are what this CPython's pickler writes; the answers expected are
+the tagged JSON of cases/README.md, under the mapping in
+runner/adapters/pickleparser/README.md.
+"""
+
+import io
+import os
+import pickle
+import shutil
+import subprocess
+
+import pytest
+
+import picklespec.runner
+from picklespec.cases import fixtures
+from picklespec.runner.adapter import Adapter
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(picklespec.runner.__file__)), "adapters", "pickleparser")
+NODE = shutil.which("node")
+INSTALLED = os.path.isdir(os.path.join(HERE, "node_modules", "pickleparser"))
+
+pytestmark = [
+    pytest.mark.skipif(NODE is None, reason="node is not on PATH: install Node.js to check the pickleparser adapter"),
+    pytest.mark.skipif(not INSTALLED, reason="pickleparser is not installed: run npm ci --prefix %s" % HERE),
+]
+
+
+@pytest.fixture(scope="module")
+def adapter():
+    with Adapter([NODE, os.path.join(HERE, "adapter.js")], cwd=HERE, name="pickleparser") as a:
+        yield a
+
+
+def load(adapter, data, **options):
+    request = {"op": "load", "data": data.hex()}
+    if options:
+        request["options"] = options
+    answer = adapter.request(request)
+    answer.pop("id")
+    return answer
+
+
+def i(n):
+    return {"type": "int", "value": str(n)}
+
+
+def s(text):
+    return {"type": "str", "value": text}
+
+
+def fixture_global(name):
+    return {"type": "global", "module": "picklespec.cases.fixtures", "name": name}
+
+
+def test_hello(adapter):
+    hello = adapter.request({"op": "hello"})
+    assert hello["ok"] is True
+    assert hello["name"] == "pickleparser-0.2.1" and hello["version"] == "0.2.1"
+    assert hello["producer"] is None and hello["dump_protocols"] == []
+    assert hello["load_protocols"] == [0, 1, 2, 3, 4, 5]
+    assert hello["load_options"] == ["buffers"]
+
+
+def test_dump_is_unsupported(adapter):
+    answer = adapter.request({"op": "dump", "protocol": 2, "object": {"type": "none"}})
+    assert (answer["ok"], answer["kind"]) == (False, "unsupported")
+
+
+x = [1]
+loop = []
+loop.append(loop)
+
+# (object pickled by this CPython, protocol, the tagged JSON expected)
+LOADS = [
+    (None, 2, {"type": "none"}),
+    (True, 0, {"type": "bool", "value": "true"}),
+    (255, 2, i(255)),
+    (-1, 1, i(-1)),
+    (2 ** 40, 2, i(2 ** 40)),
+    (2 ** 40, 0, i(2 ** 40)),
+    (1.5, 1, {"type": "float", "value": "1.5"}),
+    (-0.0, 4, {"type": "float", "value": "-0.0"}),
+    (float("inf"), 3, {"type": "float", "value": "inf"}),
+    ("h\u00e9llo \u2603", 4, s("h\u00e9llo \u2603")),
+    (b"\x00\xff", 3, {"type": "bytes", "value": "00ff"}),
+    ([1, [2]], 2, {"type": "list", "items": [i(1), {"type": "list", "items": [i(2)]}]}),
+    # a tuple as a dict key, a set: what a key or member must have been
+    ({"a": [1], (1, 2): {3}}, 4, {"type": "dict", "items": [
+        [s("a"), {"type": "list", "items": [i(1)]}],
+        [{"type": "tuple", "items": [i(1), i(2)]}, {"type": "set", "items": [i(3)]}]]}),
+    # sharing and cycles: the first occurrence carries the id
+    ([x, x], 2, {"type": "list", "items": [{"type": "list", "id": "1", "items": [i(1)]},
+                                           {"type": "ref", "id": "1"}]}),
+    (loop, 1, {"type": "list", "id": "1", "items": [{"type": "ref", "id": "1"}]}),
+    (len, 4, {"type": "global", "module": "builtins", "name": "len"}),
+    (fixtures.Reduce2(1, 2), 2, {"type": "object", "via": "reduce", "callable": fixture_global("Reduce2"),
+                                 "args": {"type": "tuple", "items": [i(1), i(2)]}}),
+    (fixtures.Plain(a=1), 4, {"type": "object", "via": "newobj", "callable": fixture_global("Plain"),
+                              "args": {"type": "tuple", "items": []},
+                              "state": {"type": "dict", "items": [[s("a"), i(1)]]}}),
+    (fixtures.NewArgsEx(1, b=2), 4, {"type": "object", "via": "newobj_ex", "callable": fixture_global("NewArgsEx"),
+                                     "args": {"type": "tuple", "items": [i(1)]},
+                                     "kwargs": {"type": "dict", "items": [[s("b"), i(2)]]},
+                                     "state": {"type": "dict", "items": [[s("a"), i(1)], [s("b"), i(2)]]}}),
+]
+
+
+@pytest.mark.parametrize("obj, protocol, expected", LOADS)
+def test_load(adapter, obj, protocol, expected):
+    assert load(adapter, pickle.dumps(obj, protocol)) == {"ok": True, "object": expected}
+
+
+# What pickleparser's JavaScript values cannot tell apart (README.md, "Limits"):
+# the adapter reports what the library gave, and the runner judges it.
+LIMITS = [
+    (2.0, 4, i(2)),  # a float with an integral value is a JS number like any int
+    ((1, 2), 2, {"type": "list", "items": [i(1), i(2)]}),  # tuples are JS arrays
+    (frozenset([1]), 4, {"type": "set", "items": [i(1)]}),  # frozensets are JS Sets
+    (bytearray(b"ab"), 5, {"type": "bytes", "value": "6162"}),  # BYTEARRAY8 gives a Uint8Array
+]
+
+
+@pytest.mark.parametrize("obj, protocol, expected", LIMITS)
+def test_limits(adapter, obj, protocol, expected):
+    assert load(adapter, pickle.dumps(obj, protocol)) == {"ok": True, "object": expected}
+
+
+def test_persistent_id(adapter):
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, 0)
+    pickler.persistent_id = lambda obj: "12" if obj == "stored" else None
+    pickler.dump(["stored"])
+    assert load(adapter, out.getvalue()) == {"ok": True, "object": {"type": "list", "items": [
+        {"type": "persistent", "pid": s("12")}]}}
+
+
+def test_out_of_band_buffer(adapter):
+    data = pickle.dumps(pickle.PickleBuffer(bytearray(b"ab")), 5, buffer_callback=lambda buffer: False)
+    assert load(adapter, data, buffers=["6162"]) == {"ok": True, "object": {"type": "bytearray", "value": "6162"}}
+    answer = load(adapter, data)
+    assert (answer["ok"], answer["kind"]) == (False, "rejected")
+
+
+@pytest.mark.parametrize("data, options, kind", [
+    (b"\xff", {}, "rejected"),  # unknown opcode
+    (b"K", {}, "rejected"),  # truncated
+    (b"N", {}, "rejected"),  # no STOP
+    (b".", {}, "undescribable"),  # STOP on an empty stack gives undefined
+    (b"h\x07.", {}, "undescribable"),  # BINGET of a missing memo entry gives undefined
+    (b"N.", {"encoding": "latin1"}, "unsupported"),
+])
+def test_failures_are_answers(adapter, data, options, kind):
+    answer = load(adapter, data, **options)
+    assert (answer["ok"], answer["kind"]) == (False, kind)
+    assert answer["message"]
+
+
+def test_bad_requests(adapter):
+    for request in ({"op": "load", "data": "zz"}, {"op": "nonsense"}):
+        assert adapter.request(request)["kind"] == "protocol"
+    assert adapter.request({"op": "load", "data": "4e2e"})["object"] == {"type": "none"}
+
+
+def test_deep_nesting_does_not_exhaust_the_stack():
+    depth = 20000  # deeper than V8's call stack allows a recursive walk
+    request = b'{"op": "load", "id": 1, "data": "%s"}\n' % (b"28" * depth + b"6c" * depth + b"2e")
+    answer = subprocess.run([NODE, os.path.join(HERE, "adapter.js")], input=request, capture_output=True,
+                            timeout=60, check=True).stdout
+    assert answer == b'{"id": 1, "object": ' + b'{"items": [' * depth + b'], "type": "list"}' * depth + \
+        b', "ok": true}\n'
