@@ -111,23 +111,38 @@ def hello(kind):
 
     impl = platform.python_implementation().lower()
     version = "%d.%d.%d" % sys.version_info[:3]
-    pickler, unpickler, what = implementation(kind)
+    try:
+        pickler, unpickler, what = implementation(kind)
+    except Exception as exc:  # a reference that cannot be imported
+        pickler, what = None, "cannot import it: %s" % _text(exc)
     highest = pickle.HIGHEST_PROTOCOL
+    producer = "%s-%d.%d-%s" % (impl, sys.version_info[0], sys.version_info[1], kind)
     answer = {
         "ok": pickler is not None,
-        "name": "%s-%d.%d-%s" % (impl, sys.version_info[0], sys.version_info[1], kind),
+        "name": producer,
         "implementation": impl,
         "version": version,
         "kind": kind,
         "library": what,
-        "producer": "%s-%d.%d-%s" % (impl, sys.version_info[0], sys.version_info[1], kind),
+        "producer": producer,
         "executable": sys.executable,
         "dump_protocols": list(range(highest + 1)),
         "load_protocols": list(range(highest + 1)),
         "default_protocol": getattr(pickle, "DEFAULT_PROTOCOL", 0),
         "load_options": ["encoding", "errors", "fix_imports", "buffers"]
         if not PY2 else [],
+        "pipeline": True,  # requests may be written before earlier ones are answered
     }
+    if kind == "reference":
+        # The reference follows the C pickler of the interpreter it runs on
+        # (cases/README.md), so it is held to that producer's streams.
+        answer.update({"name": "reference", "implementation": "picklespec",
+                       "producer": "%s-%d.%d-c" % (impl, sys.version_info[0], sys.version_info[1])})
+        if pickler is not None:
+            from picklespec.reference import HIGHEST_PROTOCOL
+
+            protocols = list(range(HIGHEST_PROTOCOL + 1))
+            answer.update({"dump_protocols": protocols, "load_protocols": protocols})
     if pickler is None:
         answer.update({"kind_error": what})
     return answer
@@ -254,12 +269,37 @@ def load(kind, request):
         make = _with_hook(unpickler_class, "persistent_load", _persistent_load)
         result = make(io.BytesIO(data), **kwargs).load()
     except Exception as exc:
-        return _error("rejected", exc)
+        answer = _error("rejected", exc)
+        answer["clean"] = isinstance(exc, _clean_rejections())
+        return answer
     try:
         described = model.to_json(model.describe(result))
     except Exception as exc:
         return _error("undescribable", exc)
     return {"ok": True, "object": described}
+
+
+def _clean_rejections():
+    """The exceptions that are a clean rejection of a stream (runner/checks.py).
+
+    pickle.UnpicklingError (and its subclasses, the reference's among them;
+    cPickle's own on 2.7), EOFError (what load raises when the data ends),
+    ValueError (an argument its parser refused: a number, UTF-8, an unknown
+    protocol) and MemoryError (a limit reached: the C unpickler's memo for a
+    LONG_BINPUT index of 2**32-1).  Anything else escaping an unpickler -- IndexError on a stack
+    underflow (gh-141749), KeyError, TypeError, AttributeError -- is not.
+    """
+    import pickle
+
+    classes = [pickle.UnpicklingError, EOFError, ValueError, MemoryError]
+    if PY2:
+        try:
+            import cPickle
+
+            classes.append(cPickle.UnpicklingError)
+        except ImportError:
+            pass
+    return tuple(classes)
 
 
 def serve(kind, stdin, stdout):
@@ -279,6 +319,9 @@ def serve(kind, stdin, stdout):
             answer["traceback"] = traceback.format_exc()
         if isinstance(request, dict) and "id" in request:
             answer["id"] = request["id"]  # echoed, so answers can be matched
+        if answer.get("exception") == "MemoryError":
+            # What was allocated may not all come back: ask for a fresh process.
+            answer["restart"] = True
         try:
             text = json.dumps(answer, sort_keys=True)
         except TOO_DEEP as exc:
