@@ -4,7 +4,9 @@ The expected streams in cases/ name these objects by module and qualified
 name (``picklespec.cases.fixtures Plain``), so this module must import, with
 that name, under every interpreter a target may be: CPython 2.7 and 3.6 to
 3.13, and PyPy.  It is written in the subset of Python those share, and keeps
-no state.  Each class exercises one part of the pickle protocol (PEP 307,
+no state but one: importing it registers three copyreg extension codes
+(`EXTENSION_CODES`, at the end), the only way a real pickler writes EXT1,
+EXT2 and EXT4.  Each class exercises one part of the pickle protocol (PEP 307,
 PEP 3154, PEP 574), named for what it exercises.
 """
 
@@ -196,3 +198,66 @@ class Unpicklable(object):
 
     def __reduce__(self):
         raise TypeError("Unpicklable instances cannot be pickled")
+
+
+class StateSetter(object):
+    """__reduce__ with a sixth item, a state setter (protocol 5 era, bpo-35900):
+    the pickler writes the setter called on (obj, state) instead of BUILD."""
+
+    def __init__(self, x=0):
+        self.x = x
+
+    def __reduce__(self):
+        return (StateSetter, (), {"x": self.x}, None, None, set_x)
+
+
+def set_x(obj, state):
+    """The state setter of StateSetter."""
+    obj.x = state["x"]
+
+
+class AppendOnly(object):
+    """Not a list, but has append: __reduce__ returns listitems (APPENDS on
+    an object without extend calls append once per item)."""
+
+    def __init__(self):
+        self.items = []
+
+    def append(self, item):
+        self.items.append(item)
+
+    def __reduce__(self):
+        return (AppendOnly, (), None, iter(self.items))
+
+
+class Extension1(object):
+    """A class registered as copyreg extension code 240: EXT1 (protocol 2+)."""
+
+
+class Extension2(object):
+    """A class registered as copyreg extension code 0xf0f0: EXT2."""
+
+
+class Extension4(object):
+    """A class registered as copyreg extension code 0xf0f0f0: EXT4."""
+
+
+# Extension codes are registered when this module is imported, so that every
+# interpreter that pickles these classes writes EXT1/EXT2/EXT4 for them, and
+# every unpickler in a process that imported this module resolves the codes.
+# The codes sit far from the small numbers cases use for unregistered codes.
+EXTENSION_CODES = {"Extension1": 0xf0, "Extension2": 0xf0f0, "Extension4": 0xf0f0f0}
+
+
+def _register_extensions():
+    try:
+        import copyreg
+    except ImportError:  # Python 2
+        import copy_reg as copyreg
+    for name, code in sorted(EXTENSION_CODES.items()):
+        key = (__name__, name)
+        if copyreg._extension_registry.get(key) != code:
+            copyreg.add_extension(__name__, name, code)
+
+
+_register_extensions()
