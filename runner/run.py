@@ -301,10 +301,15 @@ def _load_baseline(args):
 def _main(args):
     _check_args(args)
     specs = parse_targets(args.target or DEFAULT_TARGETS)
-    cases = _select_cases(args)
     known = _load_baseline(args)
-    targets = open_targets(specs, timeout=args.timeout, memory_mb=args.memory_mb)
-    oracle, problem, own_oracle = _oracle(targets, args)
+    # The targets start while the corpus is read: both take a while.
+    starting = _Starting(specs, args)
+    try:
+        cases = _select_cases(args)
+    except BaseException:
+        starting.discard()
+        raise
+    targets, oracle, problem, own_oracle = starting.result()
     progress = None if args.quiet else Progress()
     try:
         run = execute(cases, targets, protocols=args.protocol, jobs=args.jobs,
@@ -324,6 +329,36 @@ def _main(args):
     if not run.complete:
         return 130
     return status
+
+
+class _Starting:
+    """The targets (and the reference oracle), started in a thread of their own."""
+
+    def __init__(self, specs, args):
+        self.value = self.error = None
+        self.thread = threading.Thread(target=self._start, args=(specs, args), daemon=True)
+        self.thread.start()
+
+    def _start(self, specs, args):
+        try:
+            targets = open_targets(specs, timeout=args.timeout, memory_mb=args.memory_mb)
+            self.value = (targets,) + _oracle(targets, args)
+        except BaseException as exc:  # handed to the main thread
+            self.error = exc
+
+    def result(self):
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+    def discard(self):
+        """Close whatever started (the run is not going ahead)."""
+        self.thread.join()
+        if self.value is not None:
+            targets, oracle, _, own = self.value
+            for target in targets + ([oracle] if own else []):
+                target.close()
 
 
 def _oracle(targets, args):

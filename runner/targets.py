@@ -136,7 +136,8 @@ def _worker_version_ok(version):
 
 # -- finding interpreters ------------------------------------------------------
 
-_FOUND = None
+_FOUND = None  # what find_interpreters found
+_PROBED = {}  # path -> Interpreter, as the probe described it
 
 
 def pyenv_root():
@@ -180,18 +181,19 @@ def _candidates():
 
 
 def _probe_all(paths, timeout=20.0):
-    """Probe interpreters in parallel: {path: Interpreter}."""
+    """Probe interpreters in parallel, each once per process: {path: Interpreter}."""
     running = {}
     for path in paths:
+        if path in _PROBED:
+            continue
         try:
             running[path] = subprocess.Popen([path, "-E", "-s", "-c", _PROBE], stdin=subprocess.DEVNULL,
                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
             running[path] = exc
-    found = {}
     for path, process in running.items():
-        found[path] = _read_probe(path, process, timeout)
-    return found
+        _PROBED[path] = _read_probe(path, process, timeout)
+    return {path: _PROBED[path] for path in paths}
 
 
 def _read_probe(path, process, timeout):
@@ -230,6 +232,8 @@ def find_interpreters(refresh=False):
     run the worker are included with `problem` set.
     """
     global _FOUND
+    if refresh:
+        _PROBED.clear()
     if _FOUND is None or refresh:
         seen = {}
         for path in _candidates():
@@ -282,10 +286,6 @@ def _worker_spec(text, python, kind, foreign, identity):
 
 
 def _probe_one(path):
-    for found in find_interpreters():
-        if os.path.realpath(found.path) == os.path.realpath(path) or \
-                os.path.realpath(found.executable) == os.path.realpath(path):
-            return found
     return _probe_all([path])[path]
 
 

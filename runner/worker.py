@@ -285,13 +285,14 @@ def _clean_rejections():
     pickle.UnpicklingError (and its subclasses, the reference's among them;
     cPickle's own on 2.7), EOFError (what load raises when the data ends),
     ValueError (an argument its parser refused: a number, UTF-8, an unknown
-    protocol) and MemoryError (a limit reached: the C unpickler's memo for a
-    LONG_BINPUT index of 2**32-1).  Anything else escaping an unpickler -- IndexError on a stack
+    protocol), MemoryError (a limit reached: the C unpickler's memo for a
+    LONG_BINPUT index of 2**32-1) and ImportError (the stream names a module
+    this interpreter has not: find_class's own failure).  Anything else escaping an unpickler -- IndexError on a stack
     underflow (gh-141749), KeyError, TypeError, AttributeError -- is not.
     """
     import pickle
 
-    classes = [pickle.UnpicklingError, EOFError, ValueError, MemoryError]
+    classes = [pickle.UnpicklingError, EOFError, ValueError, MemoryError, ImportError]
     if PY2:
         try:
             import cPickle

@@ -1,0 +1,198 @@
+"""A target that crashes, hangs, prints garbage or runs out of memory loses only
+the case it was on; what cannot run at all is a clear message before anything
+runs (exit 2); Ctrl-C leaves a whole report marked incomplete."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from picklespec.runner import run as run_module
+from picklespec.runner.adapter import Adapter, AdapterFailure
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAULTY = os.path.join(HERE, "fake_targets", "faulty.py")
+
+# Each word makes the fake target misbehave as its docstring says; "ok" loads 1.
+SEQUENCE = [
+    ("ok", "ok"), ("crash", "crash"), ("ok", "ok"), ("hang", "timeout"), ("ok", "ok"),
+    ("garbage", "protocol-error"), ("ok", "ok"), ("memory", "crash"), ("ok", "ok"),
+    ("abort", "crash"), ("wrongid", "protocol-error"), ("ok", "ok"),
+]
+
+
+def _outcome(answer):
+    return answer.kind if isinstance(answer, AdapterFailure) else ("ok" if answer["ok"] else "refused")
+
+
+@pytest.mark.parametrize("pipeline", [True, False], ids=["pipelined", "one-at-a-time"])
+def test_each_fault_costs_one_request(pipeline):
+    argv = [sys.executable, FAULTY] + ([] if pipeline else ["--no-pipeline"])
+    messages = [{"op": "load", "data": word.encode().hex()} for word, _ in SEQUENCE]
+    with Adapter(argv, timeout=1.0, memory_mb=512, pipeline=pipeline) as adapter:
+        answers = dict(adapter.pipeline(messages))
+        assert [_outcome(answers[i]) for i in range(len(SEQUENCE))] == [o for _, o in SEQUENCE]
+        assert adapter.restarts == 6  # every fault but the first start
+
+
+def test_a_crash_keeps_what_the_target_printed():
+    with Adapter([sys.executable, FAULTY], timeout=5) as adapter:
+        with pytest.raises(AdapterFailure) as caught:
+            adapter.request({"op": "load", "data": b"crash".hex()})
+        assert caught.value.kind == "crash"
+        assert "status 3" in caught.value.message
+        assert "crashing on purpose" in caught.value.stderr
+        assert adapter.request({"op": "load", "data": b"ok".hex()})["ok"]
+
+
+def test_a_signal_is_named():
+    with Adapter([sys.executable, FAULTY], timeout=5) as adapter:
+        with pytest.raises(AdapterFailure, match="SIGABRT"):
+            adapter.request({"op": "load", "data": b"abort".hex()})
+
+
+def test_a_program_that_cannot_start_is_a_crash_per_request():
+    adapter = Adapter(["/nonexistent/picklespec-target"], timeout=1)
+    with pytest.raises(AdapterFailure, match="cannot start"):
+        adapter.request({"op": "hello"})
+
+
+def test_a_worker_asks_for_a_fresh_process_after_memory_error():
+    # _pickle sizes its memo for the index: LONG_BINPUT 2**32-1 is a MemoryError,
+    # which the worker answers, asking for a fresh process.
+    from picklespec.runner.targets import WORKER
+
+    stream = b"\x80\x02K\x01r\xff\xff\xff\xff."
+    with Adapter([sys.executable, WORKER, "c"], timeout=30, pipeline=True) as adapter:
+        answers = dict(adapter.pipeline([{"op": "load", "data": stream.hex()}, {"op": "hello"}]))
+        assert answers[0]["exception"] == "MemoryError" and answers[0]["restart"] is True
+        assert answers[0]["clean"] is True  # a limit, cleanly refused
+        assert answers[1]["ok"]
+        assert adapter.restarts == 1
+
+
+# -- through picklespec run --------------------------------------------------
+
+
+def _corpus(tmp_path, words):
+    folder = tmp_path / "corpus" / "accept"
+    folder.mkdir(parents=True)
+    entries = "".join(textwrap.dedent("""\
+          - id: fault-{n}-{word}
+            title: the fake target does what {word} says
+            tags: [int]
+            protocol: 0
+            stream: |
+              SHORT_BINUNICODE '{word}{n}'
+              POP
+              INT 1
+              STOP
+            result: 1
+        """).format(n=n, word=word) for n, word in enumerate(words))
+    (folder / "faults.yaml").write_text("cases:\n" + textwrap.indent(entries, "  "))
+    return str(tmp_path / "corpus")
+
+
+def _run(tmp_path, *args):
+    proc = subprocess.run([sys.executable, "-m", "picklespec.runner.cli", "run",
+                           "--report-dir", str(tmp_path / "report"), *args],
+                          capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    report = tmp_path / "report" / "run.json"
+    data = json.loads(report.read_text()) if report.exists() else None
+    return proc, data
+
+
+def test_run_records_each_fault_and_goes_on(tmp_path):
+    words = ["ok", "crash", "ok", "hang", "garbage", "memory", "ok"]
+    corpus = _corpus(tmp_path, words)
+    proc, data = _run(tmp_path, "--corpus", corpus, "--target", "cmd:%s %s" % (sys.executable, FAULTY),
+                      "--timeout", "1", "--memory-mb", "512", "--quiet")
+    assert proc.returncode == 1, proc.stderr
+    outcomes = {r["case"]: r["outcome"] for r in data["results"]}
+    assert outcomes == {
+        "fault-0-ok": "pass", "fault-1-crash": "crash", "fault-2-ok": "pass",
+        "fault-3-hang": "timeout", "fault-4-garbage": "protocol-error", "fault-5-memory": "crash",
+        "fault-6-ok": "pass"}
+    crash = next(r for r in data["results"] if r["case"] == "fault-1-crash")
+    assert "crashing on purpose" in crash["output"]
+    assert data["complete"] is True
+
+
+def _exit_2(tmp_path, *args):
+    proc, data = _run(tmp_path, *args)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert data is None, "nothing may run before a usage error"
+    assert "Traceback" not in proc.stderr
+    return proc.stderr
+
+
+def test_unknown_target_is_a_usage_error(tmp_path):
+    err = _exit_2(tmp_path, "--target", "cpython-c", "--target", "jython")
+    assert "unknown target 'jython'" in err and "python:PATH" in err
+
+
+def test_missing_interpreter_is_a_usage_error(tmp_path):
+    err = _exit_2(tmp_path, "--target", "python:/nonexistent/python3.99")
+    assert "no interpreter at /nonexistent/python3.99" in err
+
+
+def test_missing_program_is_a_usage_error(tmp_path):
+    err = _exit_2(tmp_path, "--target", "cmd:picklespec-no-such-program --flag")
+    assert "picklespec-no-such-program is not a command on PATH" in err
+
+
+def test_target_that_cannot_start_is_a_usage_error(tmp_path):
+    err = _exit_2(tmp_path, "--target", "cmd:%s %s --die-at-start" % (sys.executable, FAULTY))
+    assert "cannot start" in err and "refusing to start" in err
+    err = _exit_2(tmp_path, "--target", "cmd:%s %s --hello-fails" % (sys.executable, FAULTY))
+    assert "the hello fails on purpose" in err
+
+
+def test_broken_case_file_is_a_usage_error(tmp_path):
+    folder = tmp_path / "corpus" / "accept"
+    folder.mkdir(parents=True)
+    (folder / "broken.yaml").write_text(textwrap.dedent("""\
+        cases:
+          - id: broken-stream
+            title: a stream that does not assemble
+            tags: [int]
+            protocol: 0
+            stream: |
+              INT 1
+              NOSUCHOPCODE
+              STOP
+            result: 1
+        """))
+    err = _exit_2(tmp_path, "--corpus", str(tmp_path / "corpus"), "--target", "cpython-c")
+    path = str(folder / "broken.yaml")
+    assert "%s:8: stream: does not assemble: unknown opcode 'NOSUCHOPCODE'" % path in err
+    assert "nothing was run" in err
+
+
+def test_no_matching_case_is_a_usage_error(tmp_path):
+    err = _exit_2(tmp_path, "--case", "no-such-case-*", "--target", "cpython-c")
+    assert "no case id matches 'no-such-case-*'" in err
+
+
+def test_ctrl_c_leaves_a_whole_report_marked_incomplete(tmp_path):
+    corpus = _corpus(tmp_path, ["slow"] * 60)
+    report = tmp_path / "report"
+    proc = subprocess.Popen([sys.executable, "-m", "picklespec.runner.cli", "run", "--quiet",
+                             "--corpus", corpus, "--report-dir", str(report),
+                             "--target", "cmd:%s %s" % (sys.executable, FAULTY)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(tmp_path))
+    time.sleep(3.0)  # started, and some of the 12 s of requests answered
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    data = json.loads((report / "run.json").read_text())
+    assert data["complete"] is False
+    assert any("interrupted" in note for note in data["notes"])
+    done = [r for r in data["results"] if r["outcome"] == "pass"]
+    assert 0 < len(done) < 60
+    assert "interrupted" in out
