@@ -343,6 +343,29 @@ def from_json(root):
     return _Decoder().run(root)
 
 
+class _Path(object):
+    """Where a node sits in a document ("$.items[3].state"), as a chain of
+    steps: made in constant time per node, spelled out only for an error
+    message (spelling every path out would cost the square of the depth)."""
+
+    __slots__ = ("parent", "step")
+
+    def __init__(self, parent, step):
+        self.parent = parent
+        self.step = step
+
+    def __add__(self, step):
+        return _Path(self, step)
+
+    def __str__(self):
+        steps = []
+        node = self
+        while node is not None:
+            steps.append(node.step)
+            node = node.parent
+        return "".join(reversed(steps))
+
+
 class _Decoder(object):
     def __init__(self):
         self.ids = {}  # id -> the value made for it
@@ -352,7 +375,7 @@ class _Decoder(object):
 
     def index(self, root):
         """Find every defining node first, so a ref may come before its definition."""
-        stack = [(root, "$")]
+        stack = [(root, _Path(None, "$"))]
         while stack:
             node, path = stack.pop()
             if isinstance(node, dict):
@@ -360,13 +383,13 @@ class _Decoder(object):
                     if node["id"] in self.defs:
                         raise ModelError("%s: id %r defined twice" % (path, node["id"]))
                     self.defs[node["id"]] = (node, path)
-                stack.extend((v, "%s.%s" % (path, k)) for k, v in node.items())
+                stack.extend((v, path + "." + k) for k, v in node.items())
             elif isinstance(node, list):
-                stack.extend((v, "%s[%d]" % (path, i)) for i, v in enumerate(node))
+                stack.extend((v, path + "[%d]" % i) for i, v in enumerate(node))
 
     def run(self, root):
         self.index(root)
-        result = self.value(root, "$")
+        result = self.value(root, _Path(None, "$"))
         while self.later:
             self.later.pop()()
         return result
@@ -442,7 +465,7 @@ class _Decoder(object):
 
     def items(self, node, path, name="items"):
         items = self.field(node, name, path, list)
-        return [(item, "%s.%s[%d]" % (path, name, i)) for i, item in enumerate(items)]
+        return [(item, path + (".%s[%d]" % (name, i))) for i, item in enumerate(items)]
 
     def pairs(self, node, path, name="items"):
         out = []
