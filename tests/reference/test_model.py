@@ -3,6 +3,7 @@
 import json
 import math
 import pickle
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -128,7 +129,7 @@ def test_sharing_of_mutables_is_compared():
 def test_deep_nesting_needs_no_recursion():
     deep = []
     cur = deep
-    for _ in range(200000):
+    for _ in range(30 * sys.getrecursionlimit()):
         nxt = []
         cur.append(nxt)
         cur = nxt
