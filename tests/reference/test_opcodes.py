@@ -34,3 +34,18 @@ def test_code_matches_pickle_module_constant(op):
 def test_every_argument_encoding_is_used():
     used = {op.arg.name for op in opcodes.opcodes if op.arg}
     assert used == {a.name for a in arguments.ALL}
+
+
+def test_opcode_reference_document_is_generated_from_the_table():
+    import pathlib
+
+    from picklespec.reference import spec
+
+    committed = pathlib.Path(spec.__file__).with_name("OPCODES.md").read_text(encoding="utf-8")
+    assert committed == spec.render(), (
+        "reference/OPCODES.md is stale: python -m picklespec.reference.spec > reference/OPCODES.md")
+
+
+def test_every_opcode_is_documented():
+    for op in opcodes.opcodes:
+        assert op.doc.strip().endswith("."), op.name
