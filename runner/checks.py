@@ -48,15 +48,17 @@ What is checked, per case x protocol x target (cases/README.md):
     the reference reads the target's bytes into an object equal to the
     case's.  The reference runs as a target too (the *oracle*), so a
     reference that crashes loses only that cell.  A Python 2 producer's
-    stream is read with ``encoding='bytes'`` (the model's bytes are its
-    str), then with ``'latin1'`` (its str is also text: the codec name in
-    a bytearray's reduce).
+    stream is read as Python 3 programs read them, with
+    ``encoding='latin1'``, against the case's object with every bytes a str
+    (Python 2's str is text as often as bytes -- a bytearray reduces to
+    ``(unicode, 'latin-1')`` -- so no encoding gives both back).
 ``cross``
     with several targets, every producer's stream is read by every consumer
     (a Python 2 producer's with ``encoding='latin1'`` when the consumer takes
     it, as Python 3 programs read Python 2 pickles) and must give what the
-    reference reads from the same bytes with the same options (the case's
-    object when the reference cannot).  Producers that wrote the same bytes
+    reference reads from the same bytes with the same options (with
+    ``encoding='bytes'`` for a Python 2 consumer; the case's object when the
+    reference cannot read it).  Producers that wrote the same bytes
     are one row, named by the case's variant for those bytes
     (``cpython-3.8..3.13-c+py -> cpython-2.7-c``) or by the producers.  A
     consumer that cannot find a class the stream names (ImportError,
@@ -130,6 +132,7 @@ class Prepared:
         self.expected = case.result
         self._expected_json = None
         self._object_text = None
+        self._python3_reads = None
         self.load_options = wire_options(case.load_options)
 
     @property
@@ -137,6 +140,23 @@ class Prepared:
         if self._expected_json is None:
             self._expected_json = model.to_json(self.expected)
         return self._expected_json
+
+    def as_python3_reads(self):
+        """(model, tagged JSON) of the expected object as Python 3 reads a
+        Python 2 pickle of it with encoding='latin1': every bytes a str."""
+        if self._python3_reads is None:
+            document = json.loads(json.dumps(self.expected_json))
+            work = [document]
+            while work:
+                node = work.pop()
+                if isinstance(node, dict):
+                    if node.get("type") == "bytes":
+                        node["type"], node["value"] = "str", bytes.fromhex(node["value"]).decode("latin-1")
+                    work.extend(node.values())
+                elif isinstance(node, list):
+                    work.extend(node)
+            self._python3_reads = (model.from_json(document), document)
+        return self._python3_reads
 
     def dump_text(self, protocol):
         if self._object_text is None:
@@ -403,25 +423,23 @@ def check_dump(prep, protocol, target, oracle, out, oracle_problem=""):
         return
     options = readable_options(prep, target, answer.get("buffers"))
     read = yield Call(oracle, load_text(answer["data"], options))
-    result = _dump_readable(prep, read, base)
-    if result.outcome != "pass" and target.python2 and "encoding" not in prep.load_options:
-        # A Python 2 str is text as often as bytes (a bytearray reduces to
-        # (unicode, 'latin-1') with the codec's name a str): try it as text.
-        options["encoding"] = "latin1"
-        again = _dump_readable(prep, (yield Call(oracle, load_text(answer["data"], options))), base)
-        if again.outcome == "pass":
-            again.message = "read with encoding='latin1'"
-            result = again
+    if target.python2 and options.get("encoding") == "latin1" and "encoding" not in prep.load_options:
+        expected, expected_json = prep.as_python3_reads()
+        result = _dump_readable(read, expected, expected_json, base)
+        if result.outcome == "pass":
+            result.message = "read as Python 3 reads Python 2 pickles (encoding='latin1')"
+    else:
+        result = _dump_readable(read, prep.expected, prep.expected_json, base)
     out.append(result)
 
 
 def readable_options(prep, target, buffers):
-    """The load options the reference reads a target's dump with (first)."""
+    """The load options the reference reads a target's dump with."""
     options = dict(prep.load_options)
     if buffers:
         options["buffers"] = list(buffers)
     if target.python2 and "encoding" not in options:
-        options["encoding"] = "bytes"  # the model's bytes are Python 2's str
+        options["encoding"] = "latin1"  # how Python 3 programs read Python 2 pickles
     return options
 
 
@@ -509,18 +527,18 @@ def _dump_equivalent(data, reference, protocol, base):
                   first_difference=first_difference(expected, actual), **base)
 
 
-def _dump_readable(prep, read, base):
+def _dump_readable(read, expected, expected_json, base):
     what, detail = _what(read)
     if isinstance(read, AdapterFailure):
         return Result(check="dump-readable", outcome="fail", output=read.stderr or None,
                       message="the reference failed reading it (%s): %s" % (read.kind, read.message), **base)
     if what == "ok":
-        same, actual, why = _loaded(read, prep.expected_json, prep.expected)
+        same, actual, why = _loaded(read, expected_json, expected)
         if same:
             return Result(check="dump-readable", outcome="pass", **base)
         result = Result(check="dump-readable", outcome="fail",
                         message=why or "the reference reads a different object", **base)
-        return _compare(result, prep.expected, actual)
+        return _compare(result, expected, actual)
     return Result(check="dump-readable", outcome="fail",
                   message="the reference cannot read it: %s" % detail, **base)
 
@@ -608,7 +626,12 @@ def _cross_calls(prep, protocol, name, data, buffers, python2, consumer, oracle,
         out.append(Result(check="cross", outcome="unsupported", message=why, **base))
         return []
     text = load_text(data, options)
-    return [(base, Call(consumer, text), Call(oracle, text) if oracle is not None else None)]
+    if oracle is None:
+        return [(base, Call(consumer, text), None)]
+    if consumer.python2 and "encoding" not in options:
+        # What a Python 2 consumer means by STRING: the reference's encoding='bytes'.
+        return [(base, Call(consumer, text), Call(oracle, load_text(data, dict(options, encoding="bytes"))))]
+    return [(base, Call(consumer, text), Call(oracle, text))]
 
 
 def _judge_cross(prep, answer, read, base):
