@@ -52,7 +52,7 @@ REQUIRED = {
     "reject": ("id", "title", "tags", "protocol"),
     "implementation-defined": ("id", "title", "tags", "protocol", "outcomes"),
 }
-VARIANT_FIELDS = ("producer", "stream", "fails", "note")
+VARIANT_FIELDS = ("producer", "stream", "fails", "result", "note")
 OUTCOME_FIELDS = ("result", "reject", "seen", "note")
 FAILURES = ("truncated", "unknown-opcode", "bad-argument", "stack", "memo", "frame",
             "limit", "forbidden", "malformed")
@@ -91,12 +91,18 @@ class Problem:
 
 
 class Variant:
-    """What one producer (pattern) writes for a dump case at one protocol."""
+    """What one producer (pattern) writes for a dump case at one protocol.
 
-    __slots__ = ("producer", "producer_text", "stream", "text", "fails", "note", "line")
+    `result` is what this variant's stream loads to when that is not the
+    case's result (`has_result` says whether the variant gives one): a
+    pickler that writes one object twice where others memoize it, say.
+    """
+
+    __slots__ = ("producer", "producer_text", "stream", "text", "fails", "note", "line",
+                 "result", "has_result")
 
     def __init__(self, producer, producer_text, stream=None, text=None, fails=False,
-                 note=None, line=None):
+                 note=None, line=None, result=None, has_result=False):
         self.producer = producer
         self.producer_text = producer_text
         self.stream = stream
@@ -104,6 +110,8 @@ class Variant:
         self.fails = fails
         self.note = note
         self.line = line
+        self.result = result
+        self.has_result = has_result
 
     def __repr__(self):
         what = "fails" if self.fails else "%d bytes" % len(self.stream)
@@ -133,6 +141,10 @@ class Outcome:
 
 class Case:
     """One case of the corpus; the fields its classification does not use are None."""
+
+    def result_for(self, variant):
+        """What a dump variant's stream loads to."""
+        return variant.result if variant.has_result else self.result
 
     def __init__(self, classification, file, line):
         self.classification = classification
@@ -533,7 +545,8 @@ class _CaseReader:
         if ("stream" in entry) == bool(fails):
             self.problem("streams", "a variant has a stream or fails: true, one of them", line)
             return None
-        variant = Variant(producer, text, fails=bool(fails), note=entry.get("note"), line=line)
+        variant = Variant(producer, text, fails=bool(fails), note=entry.get("note"), line=line,
+                          result=entry.get("result"), has_result="result" in entry)
         if "stream" in entry:
             variant.text = entry["stream"]
             variant.stream = self.assemble(entry, "stream", "streams")
@@ -569,14 +582,15 @@ class _CaseReader:
                 self.problem("hex", "hex is an even number of hex digits")
             else:
                 case.data = bytes.fromhex(value.replace(" ", ""))
-        if "result" in entry:
+        allowed = FIELDS[case.classification]
+        if "result" in entry and "result" in allowed:
             case.result = entry["result"]
-        if "failure" in entry:
+        if "failure" in entry and "failure" in allowed:
             if entry["failure"] not in FAILURES:
                 self.problem("failure", "failure is one of %s, not %r"
                              % (", ".join(FAILURES), entry["failure"]))
             case.failure = entry["failure"]
-        if "outcomes" in entry:
+        if "outcomes" in entry and "outcomes" in allowed:
             self.read_outcomes(entry["outcomes"])
 
     def read_outcomes(self, outcomes):

@@ -261,3 +261,8 @@ def _register_extensions():
 
 
 _register_extensions()
+
+
+# A function whose qualified name (<lambda>) names nothing: pickling it by
+# name must fail.
+LAMBDA = lambda: 0  # noqa: E731

@@ -38,7 +38,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from picklespec.reference.model import VIAS, Buffer, Global, Object, PersistentId
 
 try:
-    from yaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # PyYAML without libyaml: the pure-Python parser
     from yaml.parser import Parser as _ParserBase
     from yaml.composer import Composer
@@ -214,6 +214,24 @@ def _line(node):
     return node.start_mark.line + 1
 
 
+def _filling(method):
+    """A generator constructor whose deferred part records its failure.
+
+    PyYAML runs what follows the first yield after the whole document is
+    composed; a failure there is recorded against the node, like any other.
+    """
+    def constructor(self, node):
+        steps = method(self, node)
+        yield next(steps)
+        try:
+            for _ in steps:
+                pass
+        except _Failed as exc:
+            self.fail(node, str(exc))
+    constructor.__name__ = method.__name__
+    return constructor
+
+
 class _Constructor(yaml.constructor.BaseConstructor):
     """Model values for the nodes of a document, with a SourceMap of it."""
 
@@ -244,14 +262,6 @@ class _Constructor(yaml.constructor.BaseConstructor):
             self.recursive_objects.pop(node, None)
             return value
 
-    def guarded(self, node, steps):
-        """Run a generator constructor's remaining steps, recording a failure."""
-        try:
-            for _ in steps:
-                pass
-        except _Failed as exc:
-            self.fail(node, str(exc))
-
     # -- helpers the constructors share --
 
     def scalar_text(self, node, tag):
@@ -280,6 +290,11 @@ class _Constructor(yaml.constructor.BaseConstructor):
             if key not in out:
                 raise _Failed("%s needs the field %r" % (tag, key))
         return out
+
+    def pair(self, node):
+        if not isinstance(node, SequenceNode) or len(node.value) != 2:
+            raise _Failed("!object: each dictitems pair is [key, value]")
+        return (self.construct_object(node.value[0]), self.construct_object(node.value[1]))
 
     def count(self, node, tag):
         value = self.construct_object(node)
@@ -319,11 +334,12 @@ class _Constructor(yaml.constructor.BaseConstructor):
             return _core_float(text) if _FLOAT.match(text) else float(_core_int(text))
         raise _Failed("unknown tag !!%s" % tag)
 
+    @_filling
     def construct_map(self, node):
         result = {}
         self.check_line(node, result)
         yield result
-        self.guarded(node, self.fill_mapping(node, result))
+        self.fill_mapping(node, result)
 
     def fill_mapping(self, node, result):
         keys = self.source._keys.setdefault(id(result), {})
@@ -348,8 +364,8 @@ class _Constructor(yaml.constructor.BaseConstructor):
             result[key] = value
             style = value_node.style if isinstance(value_node, ScalarNode) else None
             keys[key] = (_line(key_node), _line(value_node), style)
-        yield
 
+    @_filling
     def construct_seq(self, node):
         result = []
         self.check_line(node, result)
@@ -376,6 +392,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
     def construct_tuple(self, node):
         return tuple(self.items(node, "!tuple"))
 
+    @_filling
     def construct_set(self, node):
         result = set()
         self.check_line(node, result)
@@ -400,12 +417,13 @@ class _Constructor(yaml.constructor.BaseConstructor):
         except TypeError:
             self.fail(node, "%s members must be hashable, not %s" % (tag, type(value).__name__))
 
+    @_filling
     def construct_dict(self, node):
         result = {}
         self.check_line(node, result)
         yield result
         if isinstance(node, MappingNode):
-            self.guarded(node, self.fill_mapping(node, result))
+            self.fill_mapping(node, result)
             return
         if not isinstance(node, SequenceNode):
             raise _Failed("!dict takes a sequence of [key, value] pairs or a mapping")
@@ -477,7 +495,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
 
     def implicit_scalar(self, node):
         """A tagged scalar's value as it would be untagged: `12` an int, `'12'` a str."""
-        if node.style is not None:
+        if node.style:  # quoted or block: libyaml says '' for plain, PyYAML None
             return node.value
         tag = self.resolve(ScalarNode, node.value, (True, False))
         return self.construct_core_scalar(ScalarNode(tag, node.value, node.start_mark,
@@ -489,6 +507,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
             raise _Failed("!range takes a count, not %r" % text)
         return self.check_line(node, list(range(int(text))))
 
+    @_filling
     def construct_list(self, node):
         result = []
         self.check_line(node, result)
@@ -497,6 +516,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
         item = self.construct_object(fields["repeat"])
         result.extend([item] * self.count(fields["times"], "!list"))
 
+    @_filling
     def construct_buffer(self, node):
         result = Buffer()
         self.check_line(node, result)
@@ -515,11 +535,17 @@ class _Constructor(yaml.constructor.BaseConstructor):
         if "index" in fields:
             result.index = self.count(fields["index"], "!buffer")
 
+    @_filling
     def construct_object_node(self, node):
         result = Object(None)
         self.check_line(node, result)
         yield result
         fields = self.fields(node, "!object", OBJECT_FIELDS, ("callable",))
+        pairs = fields.get("dictitems")
+        if isinstance(pairs, SequenceNode) and pairs.tag == _CORE + "seq":
+            # [[key, value], ...]: pairs in stream order, a key may repeat.
+            del fields["dictitems"]
+            result.dictitems = [self.pair(pair) for pair in pairs.value]
         value = {name: self.construct_object(child) for name, child in fields.items()}
         via = value.get("via", "reduce")
         if via not in VIAS:
@@ -543,7 +569,8 @@ class _Constructor(yaml.constructor.BaseConstructor):
         if "dictitems" in value:
             items = value["dictitems"]
             if not isinstance(items, (dict, Invalid)):
-                raise _Failed("!object: dictitems must be a mapping or !dict pairs")
+                raise _Failed("!object: dictitems must be a mapping, !dict pairs or "
+                              "a list of [key, value] pairs")
             # The pairs are taken when the mapping is complete: it may still
             # be filling in (a value that refers back to this object).
             self.state_generators.append(_take_items(result, items))
@@ -804,8 +831,8 @@ class _Nodes:
                 distinct = False
             if distinct:
                 return self.mapping(_CORE + "map", None, item.pairs)
-            return SequenceNode("!dict", [self.flow(_CORE + "seq", [self.node(k), self.node(v)])
-                                          for k, v in item.pairs], flow_style=False)
+            return SequenceNode(_CORE + "seq", [self.flow(_CORE + "seq", [self.node(k), self.node(v)])
+                                                for k, v in item.pairs], flow_style=False)
         if isinstance(item, _BytesText):
             return self.scalar(_CORE + "str", _literal_body(item.raw), style="'")
         return self.node(item)

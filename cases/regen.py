@@ -260,13 +260,22 @@ def _key_column(line, key):
     return m.end() if line[m.end():].startswith(key) else _indent(line)
 
 
-def streams_lines(column, streams):
-    """The text lines of a `streams:` block at a column."""
+def streams_lines(column, streams, lines=()):
+    """The text lines of a `streams:` block at a column.
+
+    A variant read from the file keeps its lines (its note, its result, its
+    comments), moved to the new indentation, with only its producer changed;
+    a new one is written from its stream.
+    """
     pad = " " * column
     out = [pad + "streams:"]
     for protocol in sorted(streams):
         out.append("%s  %d:" % (pad, protocol))
         for slot in streams[protocol]:
+            kept = _kept_variant(lines, slot, column + 4)
+            if kept is not None:
+                out.extend(kept)
+                continue
             out.append("%s    - producer: %s" % (pad, slot.producer_text()))
             if slot.fails:
                 out.append(pad + "      fails: true")
@@ -278,6 +287,37 @@ def streams_lines(column, streams):
             if slot.note:
                 out.append(pad + "      note: " + notation.dump_object(slot.note).strip())
     return out
+
+
+_PRODUCER = re.compile(r"(\s*(?:-\s+)?producer:\s*)([^#]*?)(\s*(?:#.*)?)\Z")
+
+
+def _kept_variant(lines, slot, dash_column):
+    """The file lines of a variant read from the file, at a new column; None if new."""
+    original = slot.original
+    if original is None or not original.line or original.line > len(lines):
+        return None
+    start = original.line - 1
+    first = lines[start]
+    if not first.lstrip().startswith("-"):
+        return None
+    column = _indent(first)
+    block = lines[start:_block_end(lines, start, column)]
+    shift = dash_column - column
+    moved = []
+    for line in block:
+        if not line.strip():
+            moved.append("")
+        elif shift >= 0:
+            moved.append(" " * shift + line)
+        else:
+            moved.append(line[-shift:])
+    for index, line in enumerate(moved):
+        m = _PRODUCER.match(line)
+        if m and (index == 0 or not line.lstrip().startswith("-")):
+            moved[index] = m.group(1) + slot.producer_text() + m.group(3)
+            return moved
+    return None
 
 
 def rewrite(read, edits):
@@ -295,7 +335,7 @@ def rewrite(read, edits):
         else:
             last_key = max(entry, key=lambda k: source.key_line(entry, k))
             start = end = _block_end(lines, source.key_line(entry, last_key) - 1, column)
-        spans.append((start, end, streams_lines(column, streams)))
+        spans.append((start, end, streams_lines(column, streams, lines)))
     for start, end, new in sorted(spans, key=lambda s: s[0], reverse=True):
         lines[start:end] = new
     with open(read.path, "w", encoding="utf-8") as f:
