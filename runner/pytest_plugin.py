@@ -1,0 +1,192 @@
+"""The corpus as pytest tests: each case x protocol x target is one item.
+
+Theory of operation
+-------------------
+picklespec registers this module through the ``pytest11`` entry point, so it
+is loaded by every pytest session wherever picklespec is installed.  It does
+nothing there -- no items, no header, no imports beyond pytest's own --
+unless ``--picklespec`` or ``--picklespec-target`` is given.  Then the target
+specs are checked when pytest starts (a wrong one is a usage error before
+anything runs), and at the end of collection a `Corpus` collector reads the
+corpus, starts the targets once per session (per xdist worker) and yields
+one item per case x protocol x target, named like
+``picklespec::int-text-hex[p0-cpython-3.13-c]``.  A corpus with problems or a
+target that will not start is that collector's error, which pytest and
+pytest-xdist both report.  Ordinary pytest does the rest: ``-k`` selects by
+case, protocol or target, ``-m`` by classification (``-m reject``), ``-x``
+stops at the first failure, pytest-xdist spreads the items, ``--junitxml``
+writes them.
+
+An item runs every check that applies to its cell (`checks.check_case`): it
+fails when any check fails, crashes or times out, showing the expected and
+actual text and where they part; it is skipped, with the reason, when no
+check could be judged (the target does not do that protocol); otherwise it
+passes, each check's outcome (and a ``defined`` cell's choice) recorded in
+the item's ``user_properties``, which --junitxml writes.  Failures and skips
+point at the case's file and line, not at a traceback.
+"""
+
+import fnmatch
+
+import pytest
+
+DEFAULT_TARGETS = ("reference", "cpython-c", "cpython-py")
+NOT_JUDGED = frozenset({"unsupported", "skip"})
+# Each item is marked with its case's classification, so -m selects by it.
+MARKERS = {
+    "dump": "a picklespec dump case",
+    "accept": "a picklespec case whose stream must load",
+    "reject": "a picklespec case whose stream must be rejected cleanly",
+    "implementation_defined": "a picklespec case with more than one allowed outcome",
+}
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("picklespec", "picklespec conformance corpus")
+    group.addoption("--picklespec", action="store_true", default=False,
+                    help="run the picklespec corpus: one test per case x protocol x target "
+                         "(targets: %s unless --picklespec-target is given)" % ", ".join(DEFAULT_TARGETS))
+    group.addoption("--picklespec-target", action="append", default=[], metavar="TARGET",
+                    help="a target to check (repeatable): reference, cpython-c, cpython-py, "
+                         "python:PATH[:c|:py], cmd:COMMAND, pickleparser, all-interpreters")
+    group.addoption("--picklespec-case", action="append", default=[], metavar="GLOB",
+                    help="only the cases whose id matches GLOB (repeatable)")
+    group.addoption("--picklespec-protocol", action="append", type=int, default=[], metavar="N",
+                    help="only protocol N (repeatable)")
+    group.addoption("--picklespec-corpus", action="append", default=[], metavar="PATH",
+                    help="case files or folders to read instead of the installed corpus (repeatable)")
+
+
+def pytest_configure(config):
+    if config.getoption("picklespec") or config.getoption("picklespec_target"):
+        config.pluginmanager.register(CorpusPlugin(config), "picklespec-corpus")
+        return
+    given = [name for name in ("case", "protocol", "corpus") if config.getoption("picklespec_" + name)]
+    if given:
+        raise pytest.UsageError("--picklespec-%s needs --picklespec or --picklespec-target" % given[0])
+
+
+class CorpusPlugin:
+    """The part that is registered only when the corpus is asked for."""
+
+    def __init__(self, config):
+        from . import targets
+
+        self.config = config
+        self.opened = []
+        self.texts = config.getoption("picklespec_target") or list(DEFAULT_TARGETS)
+        try:
+            self.specs = targets.parse_targets(self.texts)
+        except targets.UsageError as exc:
+            raise pytest.UsageError("picklespec: %s" % exc) from None
+        for name, what in MARKERS.items():
+            config.addinivalue_line("markers", "%s: %s" % (name, what))
+
+    @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect
+    def pytest_collection_modifyitems(self, session, config, items):
+        # Through genitems, as pytest collects: the items are counted, and an
+        # error of the collector is reported (by xdist workers too).
+        root = Corpus.from_parent(session, name="picklespec", nodeid="picklespec")
+        root.plugin = self
+        items.extend(session.genitems(root))
+
+    def pytest_report_header(self, config):
+        return "picklespec targets: " + ", ".join(self.texts)
+
+    def pytest_unconfigure(self, config):
+        for target in self.opened:
+            target.close()
+
+    # -- what the collector asks for ----------------------------------------
+
+    def cases(self):
+        from picklespec.cases.corpus import load_corpus
+
+        corpus = load_corpus(self.config.getoption("picklespec_corpus") or None)
+        if corpus.problems:
+            raise Corpus.CollectError("picklespec: the corpus has problems; fix them first:\n  "
+                                      + "\n  ".join(str(p) for p in corpus.problems))
+        globs = self.config.getoption("picklespec_case")
+        return [c for c in corpus.cases if not globs or any(fnmatch.fnmatchcase(c.id, g) for g in globs)]
+
+    def protocols(self, case):
+        from .checks import case_protocols
+
+        return case_protocols(case, self.config.getoption("picklespec_protocol") or None)
+
+    def targets(self):
+        from . import targets
+
+        try:
+            self.opened = targets.open_targets(self.specs)
+        except targets.UsageError as exc:
+            raise Corpus.CollectError("picklespec: %s" % exc) from None
+        return self.opened
+
+
+def item_name(case_id, protocol, target_name):
+    if protocol is None:
+        return "%s[%s]" % (case_id, target_name)
+    return "%s[p%d-%s]" % (case_id, protocol, target_name)
+
+
+class Corpus(pytest.Collector):
+    """The parent of the corpus items: one per case x protocol x target."""
+
+    plugin = None
+
+    def collect(self):
+        cases = self.plugin.cases()  # a broken corpus stops us before any target starts
+        targets = self.plugin.targets()
+        return [CaseItem.from_parent(self, name=item_name(case.id, protocol, target.name),
+                                     case=case, protocol=protocol, target=target)
+                for case in cases for protocol in self.plugin.protocols(case) for target in targets]
+
+
+class CellFailure(Exception):
+    """The failing Results of one item."""
+
+    def __init__(self, results):
+        super().__init__("%d failing checks" % len(results))
+        self.results = results
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, case, protocol, target, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+        self.protocol = protocol
+        self.target = target
+        self.results = []
+        self.add_marker(case.classification.replace("-", "_"))
+
+    def runtest(self):
+        from .checks import check_case
+
+        protocols = [self.protocol] if self.protocol is not None else None
+        self.results = list(check_case(self.case, self.target, protocols))
+        for r in self.results:
+            self.user_properties.append((r.check, r.outcome + (" (%s)" % r.chosen if r.chosen else "")))
+        failing = [r for r in self.results if r.failing]
+        if failing:
+            raise CellFailure(failing)
+        if all(r.outcome in NOT_JUDGED for r in self.results):
+            reasons = sorted({"%s: %s" % (r.check, r.message or r.outcome) for r in self.results})
+            # Reported at the case's file and line, as a failure is.
+            raise pytest.skip.Exception("; ".join(reasons) or "no check applies to %s" % self.name,
+                                        _use_item_location=True)
+
+    def repr_failure(self, excinfo, style=None):
+        if not isinstance(excinfo.value, CellFailure):
+            return super().repr_failure(excinfo, style)
+        from .reports import view
+
+        lines = ["%s:%s: %s" % (self.case.file, self.case.line, self.case.title or self.case.id)]
+        for r in excinfo.value.results:
+            lines.append("")
+            lines.append("%s on %s: %s" % (r.check, r.target, r.outcome))
+            lines.extend("  " + line for line in view.detail_text(r).splitlines())
+        return "\n".join(lines)
+
+    def reportinfo(self):
+        return self.case.file, (self.case.line or 1) - 1, self.name

@@ -1,0 +1,196 @@
+"""The pytest plugin: inert by default; with its options, cases as pytest items."""
+
+import importlib.metadata
+import sys
+import textwrap
+
+import pytest
+
+# Imported here, so pytester's in-process runs share these modules instead of
+# importing them afresh each time: PyYAML's C parser, imported once per
+# process, builds nodes of the classes it first saw.
+import picklespec.cases.corpus  # noqa: F401
+import picklespec.runner.checks  # noqa: F401
+
+pytest_plugins = ["pytester"]
+
+
+def _installed():
+    """Whether the pytest11 entry point loads the plugin (picklespec installed with it)."""
+    return any(ep.value == "picklespec.runner.pytest_plugin"
+               for ep in importlib.metadata.entry_points(group="pytest11"))
+
+
+# Without the entry point (a checkout not reinstalled since it was added) the
+# plugin is loaded by name, as the entry point would load it.
+PLUGIN = [] if _installed() else ["-p", "picklespec.runner.pytest_plugin"]
+
+ACCEPT = """\
+cases:
+  - id: load-int-zero
+    title: INT 0 loads as 0
+    tags: [INT]
+    protocol: 0
+    stream: |
+      INT 0
+      STOP
+    result: 0
+
+  - id: load-bin1-one
+    title: BININT1 1 loads as 1
+    tags: [BININT1]
+    protocol: 1
+    stream: |
+      BININT1 1
+      STOP
+    result: 1
+
+  - id: load-proto4-none
+    title: NONE after PROTO 4
+    tags: [PROTO, NONE]
+    protocol: 4
+    stream: |
+      PROTO 4
+      NONE
+      STOP
+    result: null
+"""
+
+REJECT = """\
+cases:
+  - id: reject-bin1-truncated
+    title: BININT1 without its byte
+    tags: [BININT1]
+    protocol: 1
+    hex: "4b"
+    failure: truncated
+"""
+
+# A target that loads every stream as 0, does protocols 0 to 2 and no dumps.
+FAKE = """\
+import json, sys
+for line in sys.stdin:
+    request = json.loads(line)
+    if request["op"] == "hello":
+        answer = {"ok": True, "name": "zero-1.0", "implementation": "zero", "version": "1.0",
+                  "kind": "fake", "producer": None, "dump_protocols": [],
+                  "load_protocols": [0, 1, 2], "load_options": []}
+    elif request["op"] == "load":
+        answer = {"ok": True, "object": {"type": "int", "value": "0"}}
+    else:
+        answer = {"ok": False, "kind": "unsupported", "message": "no pickler"}
+    answer["id"] = request["id"]
+    print(json.dumps(answer), flush=True)
+"""
+
+
+@pytest.fixture
+def corpus(pytester):
+    pytester.mkdir("cases")
+    pytester.mkdir("cases/accept").joinpath("small.yaml").write_text(ACCEPT, encoding="utf-8")
+    pytester.mkdir("cases/reject").joinpath("small.yaml").write_text(REJECT, encoding="utf-8")
+    pytester.path.joinpath("zero.py").write_text(FAKE, encoding="utf-8")
+    fake = "cmd:%s %s" % (sys.executable, pytester.path / "zero.py")
+    return ["--picklespec-corpus=%s" % (pytester.path / "cases"), "--picklespec-target=" + fake]
+
+
+def test_inert_without_its_options(pytester):
+    pytester.makepyfile("def test_one():\n    pass\n")
+    result = pytester.runpytest(*PLUGIN, "-v")
+    result.assert_outcomes(passed=1)
+    assert "picklespec" not in result.stdout.str()
+    # it is loaded all the same: its options are there
+    assert "--picklespec-target" in pytester.runpytest(*PLUGIN, "--help").stdout.str()
+
+
+def test_an_option_without_picklespec_is_a_usage_error(pytester):
+    result = pytester.runpytest(*PLUGIN, "--picklespec-case=load-*")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--picklespec-case needs --picklespec or --picklespec-target*"])
+
+
+def test_items_are_case_protocol_target(pytester, corpus):
+    result = pytester.runpytest(*PLUGIN, *corpus, "--picklespec-target=reference", "--co", "-q")
+    assert result.ret == pytest.ExitCode.OK
+    assert result.outlines[:9] == [
+        "picklespec::load-int-zero[p0-zero-1.0]",
+        "picklespec::load-int-zero[p0-reference]",
+        "picklespec::load-bin1-one[p1-zero-1.0]",
+        "picklespec::load-bin1-one[p1-reference]",
+        "picklespec::load-proto4-none[p4-zero-1.0]",
+        "picklespec::load-proto4-none[p4-reference]",
+        "picklespec::reject-bin1-truncated[p1-zero-1.0]",
+        "picklespec::reject-bin1-truncated[p1-reference]",
+        "",
+    ]
+    result.stdout.fnmatch_lines(["8 tests collected in *"])
+
+
+def test_outcomes(pytester, corpus):
+    import xml.etree.ElementTree as ET
+
+    result = pytester.runpytest(*PLUGIN, *corpus, "--picklespec-target=reference", "-rs", "--junitxml=out.xml")
+    # the reference conforms; zero-1.0 reads 0 for 1 and accepts a truncated stream,
+    # and has no protocol 4, which is a skip with the reason, not a pass
+    result.assert_outcomes(passed=5, failed=2, skipped=1)
+    result.stdout.fnmatch_lines([
+        "picklespec targets: cmd:*zero.py, reference",
+        "*_ load-bin1-one?p1-zero-1.0? _*",
+        "*cases/accept/small.yaml:11: BININT1 1 loads as 1",
+        "load on zero-1.0: fail",
+        "*first difference: *expected *1*, got *0*",
+        "*_ reject-bin1-truncated?p1-zero-1.0? _*",
+        "*cases/reject/small.yaml:2: BININT1 without its byte",
+        "reject on zero-1.0: fail",
+        "SKIPPED ?1? cases/accept/small.yaml:20: load: zero-1.0 reads protocols 0-2",
+    ])
+    # --junitxml: one testcase per item, the checks' outcomes as its properties
+    cases = {c.get("name"): c for c in ET.parse(str(pytester.path / "out.xml")).getroot().iter("testcase")}
+    assert len(cases) == 8
+    assert cases["load-bin1-one[p1-zero-1.0]"].find("failure") is not None
+    assert cases["load-proto4-none[p4-zero-1.0]"].find("skipped") is not None
+    properties = {p.get("name"): p.get("value") for p in cases["load-int-zero[p0-zero-1.0]"].iter("property")}
+    assert properties == {"load": "pass"}
+
+
+def test_select_and_stop_as_pytest_does(pytester, corpus):
+    result = pytester.runpytest(*PLUGIN, *corpus, "-k", "p1", "-m", "accept")
+    result.assert_outcomes(failed=1, deselected=3)
+    result = pytester.runpytest(*PLUGIN, *corpus, "--picklespec-case=load-*", "-x")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
+
+
+def test_xdist(pytester, corpus):
+    pytest.importorskip("xdist", reason="pytest-xdist is not installed")
+    result = pytester.runpytest(*PLUGIN, *corpus, "--picklespec-target=reference", "-n", "2")
+    result.assert_outcomes(passed=5, failed=2, skipped=1)
+
+
+def test_a_wrong_target_is_a_usage_error(pytester):
+    result = pytester.runpytest(*PLUGIN, "--picklespec-target=no-such-target")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*picklespec: unknown target 'no-such-target'; targets are *"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--picklespec", "--picklespec-corpus=cases"],
+     ["picklespec: the corpus has problems; fix them first:", "  cases/accept/broken.yaml:2: *"]),
+    (["--picklespec-target=cmd:%s -c 'raise SystemExit(3)'" % sys.executable, "--picklespec-corpus=good"],
+     ["picklespec: cmd:* cannot start: crash: the process exited (status 3)"]),
+])
+def test_collection_errors_are_clear(pytester, args, message):
+    # A collection error, not a usage error, so pytest-xdist workers report it too.
+    pytester.mkdir("cases")
+    pytester.mkdir("cases/accept").joinpath("broken.yaml").write_text(
+        textwrap.dedent("""\
+        cases:
+          - id: Not An Id
+            title: broken
+        """), encoding="utf-8")
+    pytester.mkdir("good")
+    pytester.mkdir("good/accept").joinpath("empty.yaml").write_text("cases: []\n", encoding="utf-8")
+    result = pytester.runpytest(*PLUGIN, *args)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*ERROR collecting picklespec*"] + message)
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
