@@ -61,6 +61,18 @@ def test_hello(adapter):
     assert hello["producer"] is None and hello["dump_protocols"] == []
     assert hello["load_protocols"] == [0, 1, 2, 3, 4, 5]
     assert hello["load_options"] == ["buffers"]
+    assert hello["pipeline"] is True
+
+
+def test_pipelined_requests_are_answered_in_order():
+    adapter = Adapter([NODE, os.path.join(HERE, "adapter.js")], cwd=HERE, pipeline=True)
+    messages = [{"op": "load", "data": pickle.dumps(n, 2).hex()} for n in range(200)]
+    messages[100] = {"op": "load", "data": "ff"}  # a rejection in the middle costs nothing else
+    with adapter:
+        answers = [answer for _, answer in adapter.pipeline(messages)]
+    assert [a.get("object") for a in answers[:100]] == [i(n) for n in range(100)]
+    assert answers[100]["kind"] == "rejected"
+    assert [a.get("object") for a in answers[101:]] == [i(n) for n in range(101, 200)]
 
 
 def test_dump_is_unsupported(adapter):

@@ -73,6 +73,9 @@ function hello() {
         dump_protocols: [],
         load_protocols: [0, 1, 2, 3, 4, 5],
         load_options: ['buffers'],
+        // Requests are read one line at a time and answered in order, so
+        // picklespec may write the next before this one is answered.
+        pipeline: true,
     };
 }
 
