@@ -139,11 +139,14 @@ def test_limits(adapter, obj, protocol, expected):
     assert load(adapter, pickle.dumps(obj, protocol)) == {"ok": True, "object": expected}
 
 
+class _Persisting(pickle.Pickler):
+    def persistent_id(self, obj):
+        return "12" if obj == "stored" else None
+
+
 def test_persistent_id(adapter):
     out = io.BytesIO()
-    pickler = pickle.Pickler(out, 0)
-    pickler.persistent_id = lambda obj: "12" if obj == "stored" else None
-    pickler.dump(["stored"])
+    _Persisting(out, 0).dump(["stored"])
     assert load(adapter, out.getvalue()) == {"ok": True, "object": {"type": "list", "items": [
         {"type": "persistent", "pid": s("12")}]}}
 
