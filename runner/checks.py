@@ -640,6 +640,8 @@ def _judge_cross(prep, answer, read, base):
     what, detail = _what(answer)
     expected, expected_json = prep.expected, prep.expected_json
     if isinstance(read, dict) and read.get("ok"):
+        if answer.get("object") == read.get("object"):  # the common case, without decoding
+            return Result(check="cross", outcome="pass", **base)
         expected_json = read.get("object")
         try:
             expected = model.from_json(expected_json)

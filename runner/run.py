@@ -87,13 +87,15 @@ class _Interrupted(Exception):
 
 
 def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=None,
-            oracle=None, oracle_problem="", stop=None):
+            oracle=None, oracle_problem="", stop=None, stats=None):
     """Check cases against targets; the Run (complete=False if interrupted).
 
     `oracle` is the reference target dump-readable and cross ask (by default
     the `reference` among targets, if any).  `progress(done, total, note)`
     is called now and then.  `stop`, a threading.Event, ends the run early
-    as Ctrl-C does.
+    as Ctrl-C does.  `stats`, a dict, receives the number of rounds, the
+    requests asked per target name, and (round, target, requests, seconds)
+    for each batch.
     """
     run = Run(targets={t.name: t.describe() for t in targets}, results=[], started=_now())
     if oracle is None:
@@ -112,8 +114,14 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
         rounds = 0
         while active:
             rounds += 1
-            _ask_all(active, cache, jobs, stop, progress, rounds)
+            asked = _ask_all(active, cache, jobs, stop, progress, rounds)
             active = _feed(active, cache)
+            if stats is not None:
+                stats["rounds"] = rounds
+                for target, (count, seconds) in asked.items():
+                    stats.setdefault("requests", {}).setdefault(target.name, 0)
+                    stats["requests"][target.name] += count
+                    stats.setdefault("busy", []).append((rounds, target.name, count, seconds))
     except (_Interrupted, KeyboardInterrupt) as exc:
         if isinstance(exc, _Interrupted):
             _feed(active, cache, last=True)  # judge the checks whose answers are in
@@ -179,14 +187,18 @@ def _ask_all(active, cache, jobs, stop, progress, round_number):
                 batch[1].setdefault(key, call)
     total = sum(len(calls) for _, calls in batches.values())
     if not total:
-        return
+        return {}
     done = [0]
 
+    busy = {}
+
     def work(target, calls):
+        start = time.monotonic()
         calls = list(calls.values())
         for index, answer in target.adapter.pipeline([c.text for c in calls], stop=stop):
             cache[calls[index].key] = answer
             done[0] += 1
+        busy[target.name] = time.monotonic() - start
 
     threads = []
     pending = sorted(batches.values(), key=lambda b: -len(b[1]))  # longest first
@@ -210,6 +222,7 @@ def _ask_all(active, cache, jobs, stop, progress, round_number):
         for thread in threads:
             thread.join()
         raise _Interrupted() from None
+    return {target: (len(calls), busy.get(target.name, 0.0)) for target, calls in batches.values()}
 
 
 # -- picklespec run -------------------------------------------------------------

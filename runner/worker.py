@@ -198,12 +198,32 @@ def _with_hook(cls, name, hook):
     return make
 
 
+_MODELS = {}  # tagged JSON text -> model value, for the latest objects
+
+
+def _model_of(document):
+    """The model value of a tagged-JSON object, decoded once for all protocols.
+
+    The runner asks for the same object at every protocol in a row; the
+    model value is only read (materialize makes fresh objects from it each
+    time), so the decoding is kept for a few objects.
+    """
+    key = json.dumps(document, sort_keys=True)
+    value = _MODELS.get(key)
+    if value is None:
+        value = model.from_json(document)
+        if len(_MODELS) >= 8:
+            _MODELS.clear()
+        _MODELS[key] = value
+    return value
+
+
 def dump(kind, request):
     pickler_class = implementation(kind)[0]
     protocol = int(request.get("protocol", 0))
     options = request.get("options") or {}
     try:
-        value = model.from_json(request["object"])
+        value = _model_of(request["object"])
         obj = model.materialize(value, buffer=_make_buffer)
     except Exception as exc:
         # The object cannot exist here (a class this version lacks): not a
