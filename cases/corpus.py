@@ -52,7 +52,7 @@ REQUIRED = {
     "reject": ("id", "title", "tags", "protocol"),
     "implementation-defined": ("id", "title", "tags", "protocol", "outcomes"),
 }
-VARIANT_FIELDS = ("producer", "stream", "fails", "result", "note")
+VARIANT_FIELDS = ("producer", "stream", "fails", "result", "loads", "note")
 OUTCOME_FIELDS = ("result", "reject", "seen", "note")
 FAILURES = ("truncated", "unknown-opcode", "bad-argument", "stack", "memo", "frame",
             "limit", "forbidden", "malformed")
@@ -96,13 +96,15 @@ class Variant:
     `result` is what this variant's stream loads to when that is not the
     case's result (`has_result` says whether the variant gives one): a
     pickler that writes one object twice where others memoize it, say.
+    `loads` is False for a stream that does not load back at all (a corrupt
+    stream a pickler wrote, a Python 2 stream Python 3 cannot read).
     """
 
     __slots__ = ("producer", "producer_text", "stream", "text", "fails", "note", "line",
-                 "result", "has_result")
+                 "result", "has_result", "loads")
 
     def __init__(self, producer, producer_text, stream=None, text=None, fails=False,
-                 note=None, line=None, result=None, has_result=False):
+                 note=None, line=None, result=None, has_result=False, loads=True):
         self.producer = producer
         self.producer_text = producer_text
         self.stream = stream
@@ -112,6 +114,7 @@ class Variant:
         self.line = line
         self.result = result
         self.has_result = has_result
+        self.loads = loads
 
     def __repr__(self):
         what = "fails" if self.fails else "%d bytes" % len(self.stream)
@@ -545,8 +548,12 @@ class _CaseReader:
         if ("stream" in entry) == bool(fails):
             self.problem("streams", "a variant has a stream or fails: true, one of them", line)
             return None
+        if "loads" in entry and (entry["loads"] is not False or fails or "result" in entry):
+            self.problem("streams", "loads is only ever false, for a stream that does not load "
+                         "back (so without a result)", self.source.key_line(entry, "loads"))
         variant = Variant(producer, text, fails=bool(fails), note=entry.get("note"), line=line,
-                          result=entry.get("result"), has_result="result" in entry)
+                          result=entry.get("result"), has_result="result" in entry,
+                          loads=entry.get("loads", True) is not False)
         if "stream" in entry:
             variant.text = entry["stream"]
             variant.stream = self.assemble(entry, "stream", "streams")

@@ -116,7 +116,8 @@ class SetState(object):
 
 
 class FalsyState(object):
-    """__getstate__ returns a falsy value, so no BUILD is written."""
+    """__getstate__ returns a falsy value: copyreg's protocol 0 and 1 reduction
+    drops it; from protocol 2 only None means no state, so BUILD gets 0."""
 
     def __getstate__(self):
         return 0

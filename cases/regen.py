@@ -96,11 +96,11 @@ def _show_outcome(slot):
 class Regenerator:
     """Runs one producer over the dump cases and edits the files it differs from."""
 
-    def __init__(self, adapter, write=False, case_glob=None, out=sys.stdout):
+    def __init__(self, adapter, write=False, case_glob=None, out=None):
         self.adapter = adapter
         self.write = write
         self.case_glob = case_glob
-        self.out = out
+        self.out = out or sys.stdout
         self.counts = dict.fromkeys(["cases", "same", "changed", "unavailable", "errors"], 0)
 
     def say(self, text):

@@ -1,0 +1,161 @@
+"""The real corpus: it checks clean, CPython writes what it says, the reference agrees.
+
+The dump tests hold three picklers to the variants named for them: the C
+and pure-Python picklers of the running CPython (`cpython-X.Y-c` and
+`cpython-X.Y-py`), which proves the expected streams are real and
+regenerable, and the reference, held to the C pickler's variants.  Every
+stream of every dump case must load back, with the standard library, to the
+case's result.  The load cases are the reference's: accept cases must give
+their result, reject cases an UnpicklingError, implementation-defined cases
+one of their outcomes.
+"""
+
+import io
+import pickle
+import sys
+
+import pytest
+
+from picklespec.cases import coverage as coverage_module
+from picklespec.cases.corpus import load_corpus
+from picklespec.reference import model
+
+CORPUS = load_corpus()
+DUMPS = [c for c in CORPUS.cases if c.classification == "dump"]
+ACCEPT = [c for c in CORPUS.cases if c.classification == "accept"]
+REJECT = [c for c in CORPUS.cases if c.classification == "reject"]
+CHOICES = [c for c in CORPUS.cases if c.classification == "implementation-defined"]
+VERSION = "%d.%d" % sys.version_info[:2]
+PICKLERS = {"c": pickle.Pickler, "py": pickle._Pickler}
+
+
+def ids(cases):
+    return [c.id for c in cases]
+
+
+def make_buffer(node):
+    data = node.data or b""
+    return pickle.PickleBuffer(bytes(data) if node.readonly else bytearray(data))
+
+
+def dump_with(pickler_class, case, protocol):
+    """What a pickler class writes for a case's object: as the worker asks it."""
+    obj = model.materialize(case.object, buffer=make_buffer)
+    kwargs = {}
+    if "fix_imports" in case.options:
+        kwargs["fix_imports"] = case.options["fix_imports"]
+    if case.options.get("buffer_callback") == "oob" and protocol >= 5:
+        kwargs["buffer_callback"] = lambda buf: False
+
+    class Hooked(pickler_class):
+        def persistent_id(self, obj):
+            return obj.pid if isinstance(obj, model.PersistentId) else None
+
+    out = io.BytesIO()
+    Hooked(out, protocol, **kwargs).dump(obj)
+    return out.getvalue()
+
+
+def load_with(unpickler_class, data, options):
+    """A stream loaded by an unpickler class with a case's load-options, described."""
+    kwargs = {k: options[k] for k in ("encoding", "errors", "fix_imports") if k in options}
+    if "buffers" in options:
+        kwargs["buffers"] = [type(b)(b) for b in options["buffers"]]
+
+    class Hooked(unpickler_class):
+        def persistent_load(self, pid):
+            return model.PersistentId(pid)
+
+    return model.describe(Hooked(io.BytesIO(data), **kwargs).load())
+
+
+def check_dumps(pickler_class, case, producer):
+    """Every protocol's variant for the producer: the same bytes, or a failure."""
+    checked = 0
+    for protocol in case.protocols:
+        if protocol > pickle.HIGHEST_PROTOCOL:
+            continue
+        variant = case.variant_for(producer, protocol)
+        assert variant is not None, "protocol %d: no variant for %s" % (protocol, producer)
+        if variant.fails:
+            with pytest.raises(Exception):
+                dump_with(pickler_class, case, protocol)
+        else:
+            got = dump_with(pickler_class, case, protocol)
+            assert got == variant.stream, "protocol %d (%s): %r" % (
+                protocol, variant.producer_text, got)
+        checked += 1
+    assert checked
+
+
+def test_corpus_checks_clean():
+    assert [str(p) for p in CORPUS.problems] == []
+
+
+@pytest.mark.parametrize("kind", sorted(PICKLERS))
+@pytest.mark.parametrize("case", DUMPS, ids=ids(DUMPS))
+def test_cpython_writes_its_variant(case, kind):
+    check_dumps(PICKLERS[kind], case, "cpython-%s-%s" % (VERSION, kind))
+
+
+@pytest.mark.parametrize("case", DUMPS, ids=ids(DUMPS))
+def test_reference_writes_the_c_variant(case):
+    from picklespec.reference import pickler
+
+    check_dumps(pickler.Pickler, case, "cpython-%s-c" % VERSION)
+
+
+@pytest.mark.parametrize("case", DUMPS, ids=ids(DUMPS))
+def test_every_dump_stream_loads_back(case):
+    loaded = 0
+    for protocol, variants in sorted(case.streams.items()):
+        for variant in variants:
+            if variant.fails:
+                continue
+            if not variant.loads:
+                with pytest.raises(Exception):
+                    load_with(pickle.Unpickler, variant.stream, case.load_options)
+                continue
+            got = load_with(pickle.Unpickler, variant.stream, case.load_options)
+            assert model.equal(got, case.result_for(variant)), \
+                "protocol %d, %s: loads as %r" % (protocol, variant.producer_text, got)
+            loaded += 1
+    fails_only = all(v.fails for vs in case.streams.values() for v in vs)
+    assert loaded or fails_only
+
+
+@pytest.mark.parametrize("case", ACCEPT, ids=ids(ACCEPT))
+def test_reference_accepts(case):
+    from picklespec.reference import unpickler
+
+    got = load_with(unpickler.Unpickler, case.data, case.load_options)
+    assert model.equal(got, case.result), "loads as %r" % (got,)
+
+
+@pytest.mark.parametrize("case", REJECT, ids=ids(REJECT))
+def test_reference_rejects(case):
+    from picklespec.reference import unpickler
+
+    with pytest.raises(pickle.UnpicklingError):
+        load_with(unpickler.Unpickler, case.data, case.load_options)
+
+
+@pytest.mark.parametrize("case", CHOICES, ids=ids(CHOICES))
+def test_reference_choice_is_allowed(case):
+    from picklespec.reference import unpickler
+
+    try:
+        got = load_with(unpickler.Unpickler, case.data, case.load_options)
+    except pickle.UnpicklingError as exc:
+        kind = getattr(exc, "kind", "malformed")
+        allowed = [o.reject for o in case.outcomes if not o.accepts]
+        assert allowed, "rejected (%s: %s); the allowed outcomes are results" % (kind, exc)
+    else:
+        assert any(model.equal(got, o.result) for o in case.outcomes if o.accepts), \
+            "loads as %r, not an allowed outcome" % (got,)
+
+
+def test_corpus_size_and_opcode_coverage():
+    result = coverage_module.coverage(CORPUS)
+    assert result.total >= 600
+    assert result.short() == []
