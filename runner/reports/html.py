@@ -53,10 +53,11 @@ th, td { padding: 3px 8px; }
 .matrix td, .matrix th { border: 1px solid #fff; }
 .matrix th.t { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left;
                font-weight: 600; padding: 6px 2px; white-space: nowrap; font-size: 12px; }
-.matrix td.c { text-align: center; font-size: 12px; min-width: 44px; white-space: nowrap; }
+.matrix td.c { text-align: center; font-size: 11px; min-width: 34px; padding: 2px 3px;
+                white-space: nowrap; }
 .matrix td.c a { color: inherit; text-decoration: none; display: block; }
 .matrix td.id { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px;
-                white-space: nowrap; }
+                white-space: nowrap; padding: 2px 6px; }
 .matrix tr.first td { border-top: 2px solid #d0d0d0; }
 .matrix td.none { background: #fafafa; color: #bbb; }
 .group { margin: 6px 0; }
@@ -140,19 +141,22 @@ def totals_section(run, targets):
 
 
 def legend():
-    return '<p class="legend">%s</p>\n' % "".join(
-        '<span style="%s">%s %s</span>' % (style(o), esc(view.MARKS[o]), "= " + esc(o) if view.MARKS[o] != o else "")
-        for o in OUTCOMES)
+    marks = "".join('<span style="%s">%s %s</span>' % (
+        style(o), esc(view.MARKS[o]), "= " + esc(o) if view.MARKS[o] != o else "") for o in OUTCOMES)
+    return ('<p class="legend">%s<br>In a defined cell, <b>res</b> is a result and <b>rej</b> a '
+            "rejection the target chose, numbered when targets chose differently; hover for "
+            "the choice.</p>\n" % marks)
 
 
-def cell(row, target):
+def cell(row, target, marks):
     result = row.cells.get(target)
     if result is None:
         return '<td class="c none">&middot;</td>'
     text = esc(view.MARKS[result.outcome])
-    if result.outcome == "defined" and result.chosen:
-        text = esc(result.chosen if len(result.chosen) <= 14 else result.chosen[:13] + "\u2026")
     tip = esc(result.message or result.outcome)
+    if result.outcome == "defined" and result.chosen:
+        text = esc(marks[result.chosen])
+        tip = esc("defined: " + result.chosen)
     if result.failing:
         text = '<a href="#%s">%s</a>' % (view.anchor(result), text)
     return '<td class="c" style="%s" title="%s">%s</td>' % (style(result.outcome), tip, text)
@@ -162,17 +166,18 @@ def matrix_section(run, targets):
     shown, grouped = view.prune(view.rows(run), targets)
     out = ["<h2>Where targets differ or fail (%d rows)</h2>\n" % len(shown)]
     if shown:
-        out.append('<table class="matrix">\n<tr><th>case</th><th>protocol</th><th>check</th>')
+        out.append('<table class="matrix">\n<tr><th>case</th><th title="protocol">p</th><th>check</th>')
         out += ['<th class="t">%s</th>' % esc(t) for t in targets]
         out.append("</tr>\n")
         previous = None
         for row in shown:
+            marks = view.choice_marks(row)
             first = row.case != previous
             previous = row.case
             out.append('<tr%s><td class="id">%s</td><td class="id">%s</td><td class="id">%s</td>%s</tr>\n' % (
                 ' class="first"' if first else "", esc(row.case) if first else "",
                 esc(view.protocol_text(row.protocol)), esc(row.check),
-                "".join(cell(row, t) for t in targets)))
+                "".join(cell(row, t, marks) for t in targets)))
         out.append("</table>\n")
     else:
         out.append("<p>None: every row has one outcome for all targets, and none fails.</p>\n")

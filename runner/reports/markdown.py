@@ -38,6 +38,15 @@ def fence(text, language=""):
     return [ticks + language, text, ticks]
 
 
+def mark(row, target):
+    result = row.cells.get(target)
+    if result is None:
+        return ""
+    if result.outcome == "defined" and result.chosen:
+        return view.choice_marks(row)[result.chosen]
+    return view.MARKS[result.outcome]
+
+
 def render(run):
     targets = view.targets_of(run)
     counts = view.totals([r for r in run.results if not view.is_cross(r)])
@@ -80,9 +89,10 @@ def render(run):
             "%d %s" % (len(rs), o) for o, rs in grouped.items()) + ".", ""]
     if shown:
         body = [[row.case, view.protocol_text(row.protocol), row.check]
-                + [view.MARKS[row.cells[t].outcome] if t in row.cells else "" for t in targets]
-                for row in shown[:MAX_ROWS]]
+                + [mark(row, t) for t in targets] for row in shown[:MAX_ROWS]]
         out += table(["case", "protocol", "check"] + targets, body)
+        out += ["", "In a defined cell, res is a result and rej a rejection the target chose, "
+                "numbered when targets chose differently."]
         if len(shown) > MAX_ROWS:
             out += ["", "... and %d more rows in matrix.html." % (len(shown) - MAX_ROWS)]
         out.append("")

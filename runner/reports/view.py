@@ -67,12 +67,17 @@ def is_cross(result):
     return result.check == CROSS
 
 
+def natural(name):
+    """A sort key that puts cpython-3.9 before cpython-3.10."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
+
+
 def targets_of(run):
-    """The targets of the matrix columns: those the run introduced, then any
-    other target a (non-cross) result names, in name order."""
+    """The targets of the matrix columns: those the run introduced, and any
+    other target a (non-cross) result names, in natural name order."""
     names = set(run.targets)
     names.update(r.target for r in run.results if not is_cross(r))
-    return sorted(names)
+    return sorted(names, key=natural)
 
 
 def totals(results):
@@ -134,6 +139,21 @@ class Row:
         return any(r.failing for r in self.cells.values())
 
 
+def choice_marks(row):
+    """{chosen: short mark} for the defined cells of a row: ``res`` or
+    ``rej`` by the kind of outcome, numbered when the row has several
+    different choices of one kind, so the matrix cell stays narrow."""
+    chosen = sorted({r.chosen for r in row.cells.values() if r.outcome == "defined" and r.chosen})
+    marks = {}
+    for kind in ("res", "rej"):
+        same = [c for c in chosen if c.startswith("reject" if kind == "rej" else "result")]
+        for number, choice in enumerate(same, 1):
+            marks[choice] = kind + (str(number) if len(same) > 1 else "")
+    for choice in chosen:
+        marks.setdefault(choice, "def")
+    return marks
+
+
 def protocol_text(protocol):
     return "-" if protocol is None else "p%d" % protocol
 
@@ -188,8 +208,8 @@ def cross_matrix(run):
         if is_cross(r):
             producer, _, consumer = r.target.partition(" -> ")
             counts[(producer, consumer)][r.outcome] += 1
-    producers = sorted({p for p, _ in counts})
-    consumers = sorted({c for _, c in counts})
+    producers = sorted({p for p, _ in counts}, key=natural)
+    consumers = sorted({c for _, c in counts}, key=natural)
     return producers, consumers, counts
 
 
