@@ -281,3 +281,21 @@ def test_an_interrupted_write_leaves_whole_files_and_no_temporaries(tmp_path, mo
     assert sorted(os.listdir(out)) == sorted(before)
     after = {name: open(os.path.join(out, name), encoding="utf-8").read() for name in os.listdir(out)}
     assert after == before
+
+
+def test_targets_in_natural_order():
+    names = ["reference", "cpython-3.10-c", "cpython-3.9-py", "cpython-3.9-c", "cpython-2.7-c", "pypy-3.9-py"]
+    assert sorted(names, key=view.natural) == ["cpython-2.7-c", "cpython-3.9-c", "cpython-3.9-py",
+                                               "cpython-3.10-c", "pypy-3.9-py", "reference"]
+
+
+@pytest.mark.parametrize("chosen, marks", [
+    (["result: 1", "result: 1"], {"result: 1": "res"}),
+    (["result: 1", "result: 2", "reject: malformed"], {"result: 1": "res1", "result: 2": "res2",
+                                                       "reject: malformed": "rej"}),
+    (["reject: memo", "reject: stack"], {"reject: memo": "rej1", "reject: stack": "rej2"}),
+])
+def test_defined_cells_are_marked_by_choice(chosen, marks):
+    row = view.Row("c", None, "defined", {"t%d" % n: Result("c", "defined", "t%d" % n, None, "defined", chosen=c)
+                                          for n, c in enumerate(chosen)})
+    assert view.choice_marks(row) == marks
