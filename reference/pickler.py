@@ -532,7 +532,8 @@ class Pickler:
         if f is not None:
             f(self, obj)
             return
-        reduce = self._table_reducer(t)
+        table = self._dispatch_table
+        reduce = table.get(t, _MISSING) if type(table) is dict else self._table_reducer(t)
         if reduce is not _MISSING:
             rv = self._reduce_with(obj, reduce, obj)
         elif issubclass(t, type):
@@ -550,11 +551,10 @@ class Pickler:
         self._save_reduce_value(obj, rv)
 
     def _table_reducer(self, t):
-        table = self._dispatch_table
-        if type(table) is dict:
-            return table.get(t, _MISSING)
-        try:  # any mapping, as _pickle.c's PyObject_GetItem
-            return table[t]
+        """The entry for t in a dispatch_table that is any mapping, as
+        _pickle.c's PyObject_GetItem (a dict subclass's __missing__ counts)."""
+        try:
+            return self._dispatch_table[t]
         except KeyError:
             return _MISSING
 
@@ -1191,7 +1191,10 @@ class Pickler:
 
         obj, when given, is memoized once built; None writes the call only.
         """
-        self._check_reduce(func, args, listitems, dictitems, state_setter, obj)
+        problem = _reduce_problem(func, args, listitems, dictitems, state_setter)
+        if problem is not None:
+            what = _describe(obj) if obj is not None else "an object"
+            raise PicklingError("cannot pickle %s: %s" % (what, problem))
         if self._write_call(func, args, obj):
             return
         if listitems is not None:
@@ -1201,13 +1204,6 @@ class Pickler:
         if state is not None:
             self._save_state(obj, state, state_setter)
 
-    def _check_reduce(self, func, args, listitems, dictitems, state_setter, obj):
-        """The same checks as _pickle.c's save_reduce, as PicklingError."""
-        problem = _reduce_problem(func, args, listitems, dictitems, state_setter)
-        if problem is not None:
-            what = _describe(obj) if obj is not None else "an object"
-            raise PicklingError("cannot pickle %s: %s" % (what, problem))
-
     def _write_call(self, func, args, obj):
         """The call that builds the object; True if it turned out to be in the memo."""
         name = getattr(func, "__name__", None) if self.proto >= 2 else None
@@ -1216,8 +1212,14 @@ class Pickler:
         elif name == "__newobj__":
             self._write_newobj(args, obj)
         else:
-            self._save_part(func, "callable")
-            self._save_part(args, "args")
+            part = "callable"
+            try:
+                self.save(func)
+                part = "args"
+                self.save(args)
+            except _TRACED as exc:
+                _retrace(exc, (part, None))
+                raise
             self._write(REDUCE)
         if obj is None:
             return False
@@ -1242,8 +1244,14 @@ class Pickler:
         if obj is not None and getattr(obj, "__class__", type(obj)) is not cls:
             raise PicklingError("cannot pickle %s: the first __newobj__ argument "
                                 "is not its class" % _describe(obj))
-        self._save_part(cls, "class")
-        self._save_part(args[1:], "args")
+        part = "class"
+        try:
+            self.save(cls)
+            part = "args"
+            self.save(args[1:])
+        except _TRACED as exc:
+            _retrace(exc, (part, None))
+            raise
         self._write(NEWOBJ)
 
     def _write_newobj_ex(self, args, obj):
@@ -1259,20 +1267,20 @@ class Pickler:
             if not ok:
                 raise PicklingError("cannot pickle %s: the %s __newobj_ex__ argument "
                                     "must be %s" % (_describe(obj), what, value))
-        if self.proto >= 4:
-            self._save_part(cls, "class")
-            self._save_part(cls_args, "args")
-            self._save_part(kwargs, "kwargs")
-            self._write(NEWOBJ_EX)
-        else:
-            func = functools.partial(cls.__new__, cls, *cls_args, **kwargs)
-            self._save_part(func, "callable")
-            self.save(())
-            self._write(REDUCE)
-
-    def _save_part(self, value, part):
+        part = "callable"
         try:
-            self.save(value)
+            if self.proto >= 4:
+                part = "class"
+                self.save(cls)
+                part = "args"
+                self.save(cls_args)
+                part = "kwargs"
+                self.save(kwargs)
+                self._write(NEWOBJ_EX)
+            else:
+                self.save(functools.partial(cls.__new__, cls, *cls_args, **kwargs))
+                self.save(())
+                self._write(REDUCE)
         except _TRACED as exc:
             _retrace(exc, (part, None))
             raise
@@ -1290,7 +1298,11 @@ class Pickler:
         # The setter's arguments are (obj, state): obj is in the memo by
         # now, so a GET.  Its return value is dropped.  _pickle.c writes
         # TUPLE2 here at every protocol, though TUPLE2 is a protocol 2 opcode.
-        self._save_part(state_setter, "state_setter")
+        try:
+            self.save(state_setter)
+        except _TRACED as exc:
+            _retrace(exc, ("state_setter", None))
+            raise
         self.save(obj)
         try:
             self.save(state)
@@ -1303,21 +1315,29 @@ class Pickler:
 
 
 def _reduce_problem(func, args, listitems, dictitems, state_setter):
-    """What is wrong with the items of a reduce tuple, or None."""
+    """What is wrong with the items of a reduce tuple, or None (the checks of
+    _pickle.c's save_reduce)."""
     if not callable(func):
         return ("the first item of its reduce tuple must be callable, not %s"
                 % type(func).__name__)
     if not isinstance(args, tuple):
         return ("the second item of its reduce tuple must be a tuple, not %s"
                 % type(args).__name__)
-    for position, value in (("fourth", listitems), ("fifth", dictitems)):
-        if value is not None and not callable(getattr(type(value), "__next__", None)):
-            return ("the %s item of its reduce tuple must be an iterator, not %s"
-                    % (position, type(value).__name__))
+    if listitems is not None and not _is_iterator(listitems):
+        return ("the fourth item of its reduce tuple must be an iterator, not %s"
+                % type(listitems).__name__)
+    if dictitems is not None and not _is_iterator(dictitems):
+        return ("the fifth item of its reduce tuple must be an iterator, not %s"
+                % type(dictitems).__name__)
     if state_setter is not None and not callable(state_setter):
         return ("the sixth item of its reduce tuple must be callable, not %s"
                 % type(state_setter).__name__)
     return None
+
+
+def _is_iterator(value):
+    """As PyIter_Check: its type has a __next__."""
+    return callable(getattr(type(value), "__next__", None))
 
 
 def _retrace_state(exc, state):
