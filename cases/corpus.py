@@ -299,17 +299,17 @@ def read_file(path):
 
     classification = classification_of(path)
     if classification is None:
-        problem(None, "file", "a case file belongs in one of the folders %s"
+        problem(1, "file", "a case file belongs in one of the folders %s"
                 % ", ".join(c + "/" for c in CLASSIFICATIONS))
         return result
     try:
         with open(path, "rb") as f:
             result.text = f.read().decode("utf-8")
     except OSError as exc:
-        problem(None, "file", "cannot read: %s" % exc.strerror)
+        problem(1, "file", "cannot read: %s" % exc.strerror)
         return result
     except UnicodeDecodeError as exc:
-        problem(None, "file", "not UTF-8 (byte %d)" % exc.start)
+        problem(1, "file", "not UTF-8 (byte %d)" % exc.start)
         return result
     try:
         document = result.document = notation.load_document(result.text, path)

@@ -262,7 +262,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
             self.recursive_objects.pop(node, None)
             return value
 
-    # -- helpers the constructors share --
+    # -- what the constructors share --
 
     def scalar_text(self, node, tag):
         if not isinstance(node, ScalarNode):
@@ -302,7 +302,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
             raise _Failed("%s: times must be an int >= 0, got %r" % (tag, value))
         return value
 
-    def check_line(self, node, value):
+    def located(self, node, value):
         self.source._note(value, _line(node))
         return value
 
@@ -337,7 +337,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
     @_filling
     def construct_map(self, node):
         result = {}
-        self.check_line(node, result)
+        self.located(node, result)
         yield result
         self.fill_mapping(node, result)
 
@@ -368,7 +368,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
     @_filling
     def construct_seq(self, node):
         result = []
-        self.check_line(node, result)
+        self.located(node, result)
         yield result
         self.source._items[id(result)] = [_line(child) for child in node.value]
         result.extend(self.construct_object(child) for child in node.value)
@@ -395,7 +395,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
     @_filling
     def construct_set(self, node):
         result = set()
-        self.check_line(node, result)
+        self.located(node, result)
         yield result
         for child, value in zip(node.value, self.items(node, "!set")):
             self.add_member(child, result, value, "!set")
@@ -420,7 +420,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
     @_filling
     def construct_dict(self, node):
         result = {}
-        self.check_line(node, result)
+        self.located(node, result)
         yield result
         if isinstance(node, MappingNode):
             self.fill_mapping(node, result)
@@ -455,7 +455,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
         return self.bytes_payload(node, "!bytes")
 
     def construct_bytearray(self, node):
-        return self.check_line(node, bytearray(self.bytes_payload(node, "!bytearray")))
+        return self.located(node, bytearray(self.bytes_payload(node, "!bytearray")))
 
     def construct_str(self, node):
         if isinstance(node, ScalarNode):
@@ -505,12 +505,12 @@ class _Constructor(yaml.constructor.BaseConstructor):
         text = self.scalar_text(node, "!range").strip()
         if not re.match(r"[0-9]+\Z", text):
             raise _Failed("!range takes a count, not %r" % text)
-        return self.check_line(node, list(range(int(text))))
+        return self.located(node, list(range(int(text))))
 
     @_filling
     def construct_list(self, node):
         result = []
-        self.check_line(node, result)
+        self.located(node, result)
         yield result
         fields = self.fields(node, "!list", ("repeat", "times"), ("repeat", "times"))
         item = self.construct_object(fields["repeat"])
@@ -519,7 +519,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
     @_filling
     def construct_buffer(self, node):
         result = Buffer()
-        self.check_line(node, result)
+        self.located(node, result)
         yield result
         fields = self.fields(node, "!buffer", ("data", "readonly", "index"))
         if "data" in fields:
@@ -538,7 +538,7 @@ class _Constructor(yaml.constructor.BaseConstructor):
     @_filling
     def construct_object_node(self, node):
         result = Object(None)
-        self.check_line(node, result)
+        self.located(node, result)
         yield result
         fields = self.fields(node, "!object", OBJECT_FIELDS, ("callable",))
         pairs = fields.get("dictitems")

@@ -134,7 +134,7 @@ BROKEN = [
      IMPLEMENTATION_DEFINED[:IMPLEMENTATION_DEFINED.index("    outcomes:")], [(2, "outcomes")]),
     ("YAML syntax error", "dump", edit(DUMP, "tags: [int, BININT1]", "tags: [int, BININT1"),
      [(5, "yaml")]),
-    ("file outside the classification folders", "elsewhere", DUMP, [(None, "file")]),
+    ("file outside the classification folders", "elsewhere", DUMP, [(1, "file")]),
 ]
 
 
