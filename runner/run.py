@@ -319,10 +319,19 @@ def _main(args):
     starting = _Starting(specs, args)
     try:
         cases = _select_cases(args)
+        targets, oracle, problem, own_oracle = starting.result()
+    except KeyboardInterrupt:
+        starting.discard()
+        # Nothing ran; the report says so rather than keeping an older run's.
+        run = Run(targets={}, results=[], started=_now(), finished=_now(), complete=False,
+                  notes=["interrupted before any case ran"])
+        paths = _write_reports(run, args.report_dir)
+        sys.stdout.write("interrupted before any case ran%s\n" % (
+            "; reports: " + ", ".join(paths) if paths else ""))
+        return 130
     except BaseException:
         starting.discard()
         raise
-    targets, oracle, problem, own_oracle = starting.result()
     progress = None if args.quiet else Progress()
     try:
         run = execute(cases, targets, protocols=args.protocol, jobs=args.jobs,
@@ -367,7 +376,8 @@ class _Starting:
 
     def discard(self):
         """Close whatever started (the run is not going ahead)."""
-        self.thread.join()
+        while self.thread.is_alive():  # a second Ctrl-C still ends the wait
+            self.thread.join(0.1)
         if self.value is not None:
             targets, oracle, _, own = self.value
             for target in targets + ([oracle] if own else []):

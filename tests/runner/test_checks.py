@@ -143,6 +143,22 @@ def test_accept(tmp_path, opened, kind):
     assert wrong.first_difference == "line 1: expected '17', got '16'"
 
 
+def test_a_missing_module_is_unsupported(tmp_path, opened):
+    cases = read_cases(tmp_path, "accept", """\
+        - id: global-missing-module
+          title: a module this interpreter has not
+          tags: [GLOBAL]
+          protocol: 0
+          stream: |
+            GLOBAL picklespec_no_such_module thing
+            STOP
+          result: !global picklespec_no_such_module:thing
+        """)
+    [result] = check_case(cases["global-missing-module"], opened["c"])
+    assert result.outcome == "unsupported"
+    assert result.message.startswith("%s-c lacks a module the stream names: ModuleNotFoundError" % HOST)
+
+
 REJECTS = """\
 - id: pop-empty
   title: POP on an empty stack

@@ -238,3 +238,17 @@ def test_progress_line():
     quiet = io.StringIO()
     Progress(quiet, delay=60)(1, 2)  # a run that ends quickly shows nothing
     assert quiet.getvalue() == ""
+
+
+def test_ctrl_c_before_any_case_ran(corpus, tmp_path, capsys, monkeypatch):
+    root, _ = corpus
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_module, "_select_cases", interrupted)
+    status, out, _ = _main(capsys, "--corpus", root, "--report-dir", str(tmp_path / "r"), "-q")
+    assert status == 130
+    assert out.startswith("interrupted before any case ran")
+    data = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert data["complete"] is False and data["results"] == []
