@@ -939,6 +939,7 @@ class Pickler:
         try:
             if not self.bin:
                 for item in items:
+                    part = None  # a malformed item is no key or value yet
                     key, value = self._pair(item)
                     part = "key"
                     save(key)
@@ -963,6 +964,7 @@ class Pickler:
                 write(MARK)
                 n = 0
                 for item in chain((first, second), batch):
+                    part = None
                     key, value = self._pair(item)
                     part = "key"
                     save(key)
@@ -973,7 +975,8 @@ class Pickler:
                 if n < BATCHSIZE:
                     return
         except _TRACED as exc:
-            _retrace(exc, (part, key))
+            if part is not None:
+                _retrace(exc, (part, key))
             raise
 
     @staticmethod

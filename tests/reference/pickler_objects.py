@@ -242,11 +242,14 @@ def make_overridden(v):
 
 
 class BadReduce:
+    """Its __reduce__ returns what it is given (or what a function given makes,
+    so a reduce value holding an iterator is fresh for each dump)."""
+
     def __init__(self, value):
         self.value = value
 
     def __reduce__(self):
-        return self.value
+        return self.value() if callable(self.value) else self.value
 
 
 class Raises:
@@ -468,6 +471,11 @@ CASES = (
         _c("reduce-uncallable", lambda: BadReduce((42, ()))),
         _c("reduce-args-not-tuple", lambda: BadReduce((Point, [1, 2]))),
         _c("reduce-listitems-not-iterator", lambda: BadReduce((list, (), None, [1]))),
+        _c("reduce-dictitems-not-pairs",
+           lambda: BadReduce(lambda: (dict, (), None, None, iter([(1, 2), 5])))),
+        _c("reduce-dictitems-lists", lambda: BadReduce(lambda: (dict, (), None, None, iter([[1, 2]])))),
+        _c("reduce-items-from-generators",
+           lambda: BadReduce(lambda: (dict, (), None, (i for i in []), ((k, k) for k in "ab")))),
         _c("reduce-unknown-name", lambda: BadReduce("no_such_name")),
         _c("reduce-raises", lambda: Raises()),
     ]
