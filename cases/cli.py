@@ -66,7 +66,7 @@ COMMANDS = {"check": check_main, "coverage": coverage_main, "regen": regen_main}
 
 def main(argv):
     if not argv or argv[0] in ("-h", "--help"):
-        sys.stdout.write(__doc__.split("\n\n", 1)[1])
+        sys.stdout.write("usage:\n" + __doc__.split("\n\n", 1)[1])
         return 0 if argv else 2
     command = COMMANDS.get(argv[0])
     if command is None:

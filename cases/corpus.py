@@ -297,11 +297,6 @@ def read_file(path):
     def problem(line, field, message):
         result.problems.append(Problem(path, line, field, message))
 
-    classification = classification_of(path)
-    if classification is None:
-        problem(1, "file", "a case file belongs in one of the folders %s"
-                % ", ".join(c + "/" for c in CLASSIFICATIONS))
-        return result
     try:
         with open(path, "rb") as f:
             result.text = f.read().decode("utf-8")
@@ -310,6 +305,11 @@ def read_file(path):
         return result
     except UnicodeDecodeError as exc:
         problem(1, "file", "not UTF-8 (byte %d)" % exc.start)
+        return result
+    classification = classification_of(path)
+    if classification is None:
+        problem(1, "file", "a case file belongs in one of the folders %s"
+                % ", ".join(c + "/" for c in CLASSIFICATIONS))
         return result
     try:
         document = result.document = notation.load_document(result.text, path)

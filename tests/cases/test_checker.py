@@ -220,3 +220,24 @@ def test_cli_check_exit_status(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("%s:2: id: " % bad)
     assert out.splitlines()[-1] == "1 problems in 1 files"
+
+
+def test_coverage_counts_what_cases_touch(tmp_path, capsys):
+    from picklespec.cases import coverage
+
+    for folder, text in GOOD.items():
+        write_case_file(tmp_path, folder, text)
+    result = coverage.coverage(corpus.load_corpus([tmp_path]))
+    assert result.cases == {"dump": 1, "accept": 1, "reject": 1, "implementation-defined": 1}
+    assert result.opcodes["BININT1"]["dump"] == 1
+    # The reject case's INT is cut short by the end of the input: it still counts.
+    assert result.opcodes["INT"] == {"dump": 0, "accept": 1, "reject": 1,
+                                     "implementation-defined": 1}
+    assert result.opcodes["STOP"]["reject"] == 0
+    assert result.protocols[1]["dump"] == 1 and result.protocols[0]["accept"] == 1
+    assert len(result.short()) == 68
+    assert cli.main(["coverage", str(tmp_path)]) == 0
+    assert cli.main(["coverage", "--strict", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "cases: 4 (1 dump, 1 accept, 1 reject, 1 implementation-defined)" in out
+    assert "opcodes under 3 accept + 3 reject cases: 68 of 68" in out
