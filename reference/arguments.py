@@ -7,7 +7,7 @@ of the 24 encodings below (their names are `pickletools`' verbatim).  Each
 encoding is one `ArgumentDescriptor` that works in both directions:
 
 - ``read(data, pos) -> (value, end)`` decodes the argument that starts at
-  ``data[pos]`` and says where it ends.  The unpickler and the disassembler use
+  ``data[pos]`` (data is bytes or bytearray) and says where it ends.  The unpickler and the disassembler use
   it.  It raises `TruncatedError` when the input ends first (a length that
   claims more than the input holds fails here, before anything is allocated)
   and `BadArgumentError` when the bytes are there but not of the encoding's
@@ -79,7 +79,10 @@ def _fixed(name, st, signed_doc):
     size = st.size
 
     def read(data, pos):
-        _need(data, pos, size, name)
+        # The check is inline and _need only reports: read() runs once per
+        # opcode in the unpickler's loop.
+        if pos + size > len(data):
+            _need(data, pos, size, name)
         return st.unpack_from(data, pos)[0], pos + size
 
     def write(value):
@@ -114,8 +117,10 @@ def _line_end(data, pos, what):
 
 def _text(name, doc):
     def read(data, pos):
-        end = _line_end(data, pos, name)
-        return bytes(data[pos:end]).decode("latin-1"), end + 1
+        end = data.find(b"\n", pos)
+        if end < 0:
+            _line_end(data, pos, name)
+        return data[pos:end].decode("latin-1"), end + 1
 
     def write(value):
         if "\n" in value:
@@ -201,7 +206,14 @@ def _counted(name, length, convert, encode, doc, signed=False):
         return start, start + size
 
     def read(data, pos):
-        start, end = bounds(data, pos)
+        # bounds(), inline: read() runs once per opcode in the unpickler.
+        start = pos + lsize
+        if start > len(data):
+            _need(data, pos, lsize, name + " length")
+        size = length.unpack_from(data, pos)[0]
+        end = start + size
+        if size < 0 or end > len(data):
+            bounds(data, pos)
         return convert(data[start:end]), end
 
     def write(value):
@@ -221,7 +233,7 @@ def _utf8(raw):
     # CPython writes lone surrogates with 'surrogatepass' and reads them back the
     # same way, so a str that Python can hold round-trips.
     try:
-        return bytes(raw).decode("utf-8", "surrogatepass")
+        return raw.decode("utf-8", "surrogatepass")
     except UnicodeDecodeError as exc:
         raise BadArgumentError("invalid UTF-8: %s" % exc.reason) from None
 

@@ -151,7 +151,8 @@ def format_argument(arg, value):
         return str(value)
     if arg is A.float8:
         if value != value:
-            return "nan"
+            # Only the NaN that float("nan") packs to; others keep their bits.
+            return "nan" if arg.write(value) == arg.write(float("nan")) else None
         if value in (float("inf"), float("-inf")):
             return "inf" if value > 0 else "-inf"
         return repr(value)
@@ -170,13 +171,14 @@ def parse_argument(arg, text):
         raw = _literal(text[4:], bytes, "raw= needs a bytes literal")
         return raw
     if arg in _TEXTS:
-        return arg.write(text)
-    if arg is A.float8 and text in ("nan", "inf", "-inf"):
-        return arg.write(float(text))
-    kind = int if arg in _INTS else float if arg is A.float8 else bytes if arg in _BYTES else str
-    value = _literal(text, kind, "%s needs %s" % (arg.name, _KIND_WORDS[kind]))
-    if kind is bytes and arg is A.bytearray8:
-        value = bytearray(value)
+        value = text  # GLOBAL's two words, or a line outside latin-1, can fail
+    elif arg is A.float8 and text in ("nan", "inf", "-inf"):
+        value = float(text)
+    else:
+        kind = int if arg in _INTS else float if arg is A.float8 else bytes if arg in _BYTES else str
+        value = _literal(text, kind, "%s needs %s" % (arg.name, _KIND_WORDS[kind]))
+        if kind is bytes and arg is A.bytearray8:
+            value = bytearray(value)
     try:
         return arg.write(value)
     except (ValueError, OverflowError) as exc:
