@@ -8,8 +8,9 @@ pickler (`pickler.dumps`), by the standard library's pure-Python pickler
 pickler's bytes are loaded by the reference unpickler (`unpickler.loads`),
 ``pickle._loads`` and ``_pickle.loads``.  Each time is the best of several
 repeats of a loop long enough to be measured (as `timeit` does, but in CPU
-time), and the table shows the reference's time and its ratio to each of the others: 1.00
-means as fast, 2.00 twice as slow.
+time), and the table shows the reference's time and its ratio to each of the
+others: 1.00 means as fast, 2.00 twice as slow.  A workload whose reference
+bytes are not _pickle's is flagged, so a fast wrong answer does not pass.
 
 The workloads are what pickles usually hold: lists of mixed scalars, records
 (dicts of str keys), many small instances with a ``__dict__``, large bytes,
@@ -166,10 +167,17 @@ def main(argv=None):
             for protocol in protocols:
                 data = pickle.dumps(obj, protocol)
                 funcs = [lambda o, f=f: f(o, protocol) for f in dumpers]
-                ours, vs_py, vs_c = _measure(funcs, obj, repeat, min_time)
+                try:
+                    same = pickler.dumps(obj, protocol) == data
+                    ours, vs_py, vs_c = _measure(funcs, obj, repeat, min_time)
+                except Exception as exc:
+                    print("%-18s %5d  %-5s failed: %s: %s"
+                          % (name, protocol, "dumps", type(exc).__name__, exc))
+                    continue
                 dump_ratios.append(vs_py)
-                print("%-18s %5d  %-5s %10s %8.2f %8.2f"
-                      % (name, protocol, "dumps", _format_time(ours), vs_py, vs_c))
+                print("%-18s %5d  %-5s %10s %8.2f %8.2f%s"
+                      % (name, protocol, "dumps", _format_time(ours), vs_py, vs_c,
+                         "" if same else "  (bytes differ from _pickle's!)"))
                 if loads is None:
                     continue
                 try:
@@ -182,8 +190,10 @@ def main(argv=None):
                       % (name, protocol, "loads", _format_time(ours), vs_py, vs_c))
     finally:
         sys.setrecursionlimit(old_limit)
-    mean = math.exp(sum(math.log(r) for r in dump_ratios) / len(dump_ratios))
-    print("dumps: geometric mean %.2f x the pure-Python pickler (goal: at most 1.25)" % mean)
+    if dump_ratios:
+        mean = math.exp(sum(math.log(r) for r in dump_ratios) / len(dump_ratios))
+        print("dumps: geometric mean %.2f x the pure-Python pickler (goal: at most 1.25)"
+              % mean)
     return 0
 
 
