@@ -645,7 +645,7 @@ def describe(root):
         except Exception as exc:
             raise ModelError("cannot describe %s: %s" % (type(value).__name__, exc))
         if isinstance(reduced, (str, text_type)):
-            return Global(_module_of(value), reduced)
+            return Global(_which_module(value, reduced), reduced)
         reduced = tuple(reduced) + (None,) * (5 - len(reduced))
         func, args, state, listitems, dictitems = reduced[:5]
         via = "reduce"
@@ -686,7 +686,28 @@ def _is_picklebuffer(value):
 
 
 def _module_of(value):
-    return getattr(value, "__module__", None) or "__main__"
+    return getattr(value, "__module__", None) or _which_module(value, _qualname_of(value))
+
+
+def _which_module(value, name):
+    """The module a global lives in (pickle's whichmodule): its __module__, or
+    the first loaded module where `name` finds this very object (Ellipsis,
+    NotImplemented: their reduction is just a name)."""
+    module = getattr(value, "__module__", None)
+    if module is not None:
+        return module
+    for module_name, module in list(sys.modules.items()):
+        if module is None or module_name == "__main__":
+            continue
+        obj = module
+        try:
+            for part in name.split("."):
+                obj = getattr(obj, part)
+        except AttributeError:
+            continue
+        if obj is value:
+            return module_name
+    return "__main__"
 
 
 def _qualname_of(value):
@@ -847,9 +868,12 @@ def equal(a, b):
 
 
 class _Comparison(object):
-    def __init__(self):
-        self.pairs = {}  # id(a) -> id(b) for mutable values already matched
-        self.back = {}
+    def __init__(self, outer=None):
+        # id(a) -> id(b) for mutable values already matched.  A trial inside
+        # a set or dict starts from the pairs matched so far, so a member that
+        # leads back to its own container finds it matched and stops there.
+        self.pairs = dict(outer.pairs) if outer else {}
+        self.back = dict(outer.back) if outer else {}
 
     def same(self, a, b):
         work = [(a, b)]
@@ -922,7 +946,9 @@ class _Comparison(object):
         for x in xs:
             for i, y in enumerate(remaining):
                 key_x, key_y = (x[0], y[0]) if pairs else (x, y)
-                if _Comparison().same(key_x, key_y):
+                trial = _Comparison(self)
+                if trial.same(key_x, key_y):
+                    self.pairs, self.back = trial.pairs, trial.back
                     if pairs:
                         work.append((x[1], y[1]))
                     del remaining[i]

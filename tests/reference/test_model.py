@@ -126,6 +126,21 @@ def test_sharing_of_mutables_is_compared():
     assert not model.equal([[], []], [x, x])
 
 
+def test_a_set_member_leading_back_to_its_set():
+    def make():
+        holder = Object(Global("m", "C"), ())
+        s = {holder}
+        holder.state = {"set": s}
+        holder.has_state = True
+        return s
+    assert model.equal(make(), make())
+
+
+def test_globals_without_a_module_are_found_where_they_live():
+    assert model.describe(Ellipsis) == Global("builtins", "Ellipsis")
+    assert model.describe(NotImplemented) == Global("builtins", "NotImplemented")
+
+
 def test_deep_nesting_needs_no_recursion():
     deep = []
     cur = deep
