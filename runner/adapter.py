@@ -216,14 +216,15 @@ class Adapter:
             return answer
         raise AdapterFailure("crash", "no answer")  # only reachable through `stop`
 
-    def pipeline(self, messages, timeout=None, stop=None):
+    def pipeline(self, messages, timeout=None, stop=None, raw=False):
         """Send every message and yield (index, answer) in order.
 
         A message is a dict, or the JSON text of one (encoded once by the
-        caller for many targets).  An answer is the answer dict, or the
-        AdapterFailure that the request met; a failure costs only that request.
-        When `stop` (a threading.Event) is set, the pipeline ends early,
-        leaving the rest unanswered.
+        caller for many targets).  An answer is the answer dict -- or, with
+        `raw`, the line it was read from (bytes: far smaller to keep than the
+        dict) -- or the AdapterFailure that the request met; a failure costs
+        only that request.  When `stop` (a threading.Event) is set, the
+        pipeline ends early, leaving the rest unanswered.
         """
         timeout = self.timeout if timeout is None else timeout
         queue = collections.deque(range(len(messages)))  # not yet written to this process
@@ -280,7 +281,7 @@ class Adapter:
                     inflight.popleft()
                     head_since = time.monotonic()
                     self._stderr_mark = self._stderr_total
-                    yield index, answer
+                    yield index, (line if raw else answer)
                     if answer.get("restart"):
                         # The adapter asks for a fresh process (a Python worker
                         # does after a MemoryError); what was written after is resent.

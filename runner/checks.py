@@ -133,6 +133,7 @@ class Prepared:
         self.expected = case.result
         self._expected_json = None
         self._object_text = None
+        self._texts = {}  # protocol or (data, options) -> request text
         self._python2 = None
         self.load_options = wire_options(case.load_options)
 
@@ -152,12 +153,24 @@ class Prepared:
         return self._python2
 
     def dump_text(self, protocol):
-        if self._object_text is None:
-            self._object_text = json.dumps(model.to_json(self.case.object), sort_keys=True)
-        options = wire_options(self.case.options)
-        return '{"op": "dump", "protocol": %d, %s"object": %s}' % (
-            protocol, '"options": %s, ' % json.dumps(options, sort_keys=True) if options else "",
-            self._object_text)
+        """The dump request at a protocol: one string, shared by every target's call."""
+        text = self._texts.get(protocol)
+        if text is None:
+            if self._object_text is None:
+                self._object_text = json.dumps(model.to_json(self.case.object), sort_keys=True)
+            options = wire_options(self.case.options)
+            text = self._texts[protocol] = '{"op": "dump", "protocol": %d, %s"object": %s}' % (
+                protocol, '"options": %s, ' % json.dumps(options, sort_keys=True) if options else "",
+                self._object_text)
+        return text
+
+    def load_text(self, data, options):
+        """The load request for a stream of the case, shared as dump_text is."""
+        key = (data if isinstance(data, str) else bytes(data), json.dumps(options, sort_keys=True))
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = load_text(data, options)
+        return text
 
 
 # -- judging answers ----------------------------------------------------------
@@ -292,7 +305,7 @@ def check_load_case(prep, target, out):
     if why:
         out.append(Result(check=check, outcome="unsupported", message=why, **base))
         return
-    answer = yield Call(target, load_text(case.data, prep.load_options))
+    answer = yield Call(target, prep.load_text(case.data, prep.load_options))
     out.append(JUDGES[check](prep, target, answer, base))
 
 
@@ -423,7 +436,7 @@ def check_variant_loads(prep, protocol, target, out):
     if why:
         out.append(Result(check="load", outcome="unsupported", message=why, **base))
         return
-    answer = yield Call(target, load_text(canonical.stream, prep.load_options))
+    answer = yield Call(target, prep.load_text(canonical.stream, prep.load_options))
     result = _judge_accept(prep, target, answer, base)
     if result.outcome != "pass":
         result.message = "the stream of %s: %s" % (canonical.producer_text, result.message)
@@ -460,7 +473,7 @@ def check_dump(prep, protocol, target, oracle, out, oracle_problem=""):
                           **base))
         return
     options = readable_options(prep, target, answer.get("buffers"))
-    read = yield Call(oracle, load_text(answer["data"], options))
+    read = yield Call(oracle, prep.load_text(answer["data"], options))
     expected, expected_json = prep.expected_for(target.python2)
     out.append(_dump_readable(read, expected, expected_json, base, target.python2))
 
@@ -657,7 +670,7 @@ def _cross_calls(prep, protocol, name, data, buffers, python2, consumer, oracle,
     if why:
         out.append(Result(check="cross", outcome="unsupported", message=why, **base))
         return []
-    text = load_text(data, options)
+    text = prep.load_text(data, options)
     base["python2"] = python2 or consumer.python2
     return [(base, Call(consumer, text), Call(oracle, text) if oracle is not None else None)]
 

@@ -13,7 +13,8 @@ generators that yield the requests they need; a round collects the pending
 requests of every check, drops those already asked (the same dump feeds a
 dump check and the cross matrix; the same stream read with the same options
 is read once per consumer), and gives each target its share as one
-pipelined batch.  The batches of all targets run at once, one thread each
+pipelined batch.  Answers are kept as the lines they came in (a fraction of
+the memory of the decoded JSON) and decoded when a check takes them.  The batches of all targets run at once, one thread each
 (``--jobs`` at a time), against worker processes that stay up for the whole
 run.  Answers go back to the checks, which judge them or ask for the next
 round: the dump checks' bytes are read by the reference (dump-readable) and
@@ -30,6 +31,7 @@ when one does not.
 import argparse
 import datetime
 import fnmatch
+import json
 import os
 import sys
 import threading
@@ -167,13 +169,18 @@ def _feed(active, cache, last=False):
         if any(call.key not in cache for call in calls):
             gen.close()
             continue
-        answers = [cache[call.key] for call in calls]
+        answers = [_decoded(cache[call.key]) for call in calls]
         _advance(gen, answers if isinstance(request, list) else answers[0], following)
     if last:
         for gen, _ in following:
             gen.close()
         return []
     return following
+
+
+def _decoded(answer):
+    """An answer as the checks take it: kept as its line (bytes), decoded on use."""
+    return json.loads(answer) if isinstance(answer, bytes) else answer
 
 
 def _ask_all(active, cache, jobs, stop, progress, round_number):
@@ -195,7 +202,7 @@ def _ask_all(active, cache, jobs, stop, progress, round_number):
     def work(target, calls):
         start = time.monotonic()
         calls = list(calls.values())
-        for index, answer in target.adapter.pipeline([c.text for c in calls], stop=stop):
+        for index, answer in target.adapter.pipeline([c.text for c in calls], stop=stop, raw=True):
             cache[calls[index].key] = answer
             done[0] += 1
         busy[target.name] = time.monotonic() - start
