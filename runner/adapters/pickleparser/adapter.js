@@ -33,6 +33,12 @@ const readline = require('readline');
 console.log = console.info = console.debug = console.error;
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+// The deepest answer written.  JSON readers recurse (Python's json stops
+// near 1000 levels, less the caller's own stack), and picklespec's Python
+// worker likewise answers `undescribable` for a result its json cannot
+// write.  No case expects a result this deep: deep cases throw the deep
+// value away before STOP.
+const MAX_DEPTH = 500;
 
 let library = null;
 let libraryError = null;
@@ -123,7 +129,13 @@ function load(request) {
         return { ok: false, kind: 'rejected', exception: name, message: name + ': ' + text };
     }
     try {
-        return { ok: true, object: toTagged(result, given) };
+        const tagged = toTagged(result, given);
+        const depth = jsonDepth(tagged);
+        if (depth > MAX_DEPTH) {
+            throw new Undescribable('the result nests ' + depth + ' JSON levels deep; answers stop at ' +
+                                    MAX_DEPTH + ', which every JSON reader takes');
+        }
+        return { ok: true, object: tagged };
     } catch (err) {
         if (err instanceof Undescribable) {
             return { ok: false, kind: 'undescribable', exception: 'Undescribable', message: err.message };
@@ -323,6 +335,19 @@ function toTagged(root, given) {
         while (pending.length) work.push(pending.pop());
     }
     return out;
+}
+
+/** How deep the JSON text of a tree will nest, without recursion. */
+function jsonDepth(root) {
+    let deepest = 0;
+    const work = [[root, 1]];
+    while (work.length) {
+        const [item, depth] = work.pop();
+        if (typeof item !== 'object' || item === null) continue;
+        deepest = Math.max(deepest, depth);
+        for (const child of Array.isArray(item) ? item : Object.values(item)) work.push([child, depth + 1]);
+    }
+    return deepest;
 }
 
 /** JSON text of a tree of plain objects, arrays and strings, without recursion. */
