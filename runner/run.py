@@ -198,13 +198,18 @@ def _ask_all(active, cache, jobs, stop, progress, round_number):
     done = [0]
 
     busy = {}
+    errors = []
 
     def work(target, calls):
         start = time.monotonic()
         calls = list(calls.values())
-        for index, answer in target.adapter.pipeline([c.text for c in calls], stop=stop, raw=True):
-            cache[calls[index].key] = answer
-            done[0] += 1
+        try:
+            for index, answer in target.adapter.pipeline([c.text for c in calls], stop=stop, raw=True):
+                cache[calls[index].key] = answer
+                done[0] += 1
+        except BaseException as exc:  # a bug here must not pass for missing answers
+            errors.append(exc)
+            stop.set()
         busy[target.name] = time.monotonic() - start
 
     threads = []
@@ -222,6 +227,8 @@ def _ask_all(active, cache, jobs, stop, progress, round_number):
             threads = [t for t in threads if t.is_alive()]
             if progress is not None:
                 progress(done[0], total, " (round %d, %d targets busy)" % (round_number, len(threads)))
+            if errors:
+                raise errors[0]
             if stop.is_set():
                 raise KeyboardInterrupt
     except KeyboardInterrupt:
@@ -229,6 +236,11 @@ def _ask_all(active, cache, jobs, stop, progress, round_number):
         for thread in threads:
             thread.join()
         raise _Interrupted() from None
+    except BaseException:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
     return {target: (len(calls), busy.get(target.name, 0.0)) for target, calls in batches.values()}
 
 

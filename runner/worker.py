@@ -323,6 +323,21 @@ def _clean_rejections():
     return tuple(classes)
 
 
+def _memory_kept(limit=256 * 1024 * 1024):
+    """Whether this process still holds much memory after a MemoryError.
+
+    Usually the allocation that failed gave everything back (the C
+    unpickler's memo for a LONG_BINPUT of 2**32-1 is never made) and the
+    worker goes on; where the resident size cannot be read, assume not.
+    """
+    try:
+        with open("/proc/self/statm") as f:
+            resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (IOError, OSError, ValueError, IndexError):
+        return True
+    return resident > limit
+
+
 def serve(kind, stdin, stdout):
     """Answer requests until stdin closes."""
     for line in iter(stdin.readline, b""):
@@ -340,8 +355,8 @@ def serve(kind, stdin, stdout):
             answer["traceback"] = traceback.format_exc()
         if isinstance(request, dict) and "id" in request:
             answer["id"] = request["id"]  # echoed, so answers can be matched
-        if answer.get("exception") == "MemoryError":
-            # What was allocated may not all come back: ask for a fresh process.
+        if answer.get("exception") == "MemoryError" and _memory_kept():
+            # What was allocated did not all come back: ask for a fresh process.
             answer["restart"] = True
         try:
             text = json.dumps(answer, sort_keys=True)

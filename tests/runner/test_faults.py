@@ -62,18 +62,28 @@ def test_a_program_that_cannot_start_is_a_crash_per_request():
         adapter.request({"op": "hello"})
 
 
-def test_a_worker_asks_for_a_fresh_process_after_memory_error():
+def test_memory_error_and_restarts():
     # _pickle sizes its memo for the index: LONG_BINPUT 2**32-1 is a MemoryError,
-    # which the worker answers, asking for a fresh process.
+    # answered as a clean rejection; the memory came back, so no restart.
+    from picklespec.runner import worker
     from picklespec.runner.targets import WORKER
 
     stream = b"\x80\x02K\x01r\xff\xff\xff\xff."
     with Adapter([sys.executable, WORKER, "c"], timeout=30, pipeline=True) as adapter:
         answers = dict(adapter.pipeline([{"op": "load", "data": stream.hex()}, {"op": "hello"}]))
-        assert answers[0]["exception"] == "MemoryError" and answers[0]["restart"] is True
-        assert answers[0]["clean"] is True  # a limit, cleanly refused
-        assert answers[1]["ok"]
-        assert adapter.restarts == 1
+        assert answers[0]["exception"] == "MemoryError" and answers[0]["clean"] is True
+        assert "restart" not in answers[0]
+        assert answers[1]["ok"] and adapter.restarts == 0
+    # Had the memory stayed, the worker would ask for a fresh process ...
+    assert worker._memory_kept(limit=1) and not worker._memory_kept(limit=1 << 50)
+    # ... which the adapter starts after that answer, writing again what followed.
+    fake = {"ok": False, "kind": "rejected", "exception": "MemoryError", "restart": True}
+    script = "import json,sys\nfor l in sys.stdin:\n r=json.loads(l)\n a=%r\n a['id']=r['id']\n " \
+             "print(json.dumps(a), flush=True)\n" % fake
+    with Adapter([sys.executable, "-c", script], timeout=10, pipeline=True) as adapter:
+        answers = dict(adapter.pipeline([{"op": "load", "data": ""}] * 3))
+        assert [a["exception"] for a in answers.values()] == ["MemoryError"] * 3
+        assert adapter.restarts == 2  # a fresh process after each answer asking for one
 
 
 # -- through picklespec run --------------------------------------------------
