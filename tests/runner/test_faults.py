@@ -8,11 +8,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
-from picklespec.runner import run as run_module
 from picklespec.runner.adapter import Adapter, AdapterFailure
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -192,11 +190,13 @@ def test_no_matching_case_is_a_usage_error(tmp_path):
 def test_ctrl_c_leaves_a_whole_report_marked_incomplete(tmp_path):
     corpus = _corpus(tmp_path, ["slow"] * 60)
     report = tmp_path / "report"
-    proc = subprocess.Popen([sys.executable, "-m", "picklespec.runner.cli", "run", "--quiet",
+    proc = subprocess.Popen([sys.executable, "-m", "picklespec.runner.cli", "run",
                              "--corpus", corpus, "--report-dir", str(report),
                              "--target", "cmd:%s %s" % (sys.executable, FAULTY)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(tmp_path))
-    time.sleep(3.0)  # started, and some of the 12 s of requests answered
+    # The first progress line comes a second into the 12 s of requests.
+    line = proc.stderr.readline()
+    assert line.startswith("picklespec: "), line
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)
