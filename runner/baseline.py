@@ -17,7 +17,8 @@ files and toml-test against its skip lists:
   an interrupted run) is *not run*, and is no failure.
 
 Only failing cells are recorded; a cell that is absent is expected to
-conform.  `write(run, path)` updates the file from a run, cell by cell: the
+conform.  A cross-check cell is named by the producers that wrote the same
+bytes in its run, so its entries match runs of the same targets.  `write(run, path)` updates the file from a run, cell by cell: the
 cells the run reached are set from it (a failing one recorded, a
 conforming one removed), the rest are kept, so a narrowed run updates only
 what it ran.  The file is JSON with sorted keys and one entry per line,
@@ -47,7 +48,8 @@ class Baseline:
 
     @property
     def targets(self):
-        return sorted({key.rsplit("|", 1)[-1] for key in self.expected})
+        """The targets with entries (a cross-check's consumer for its cells)."""
+        return sorted({key.rsplit("|", 1)[-1].rpartition(" -> ")[2] for key in self.expected})
 
     def to_dict(self):
         return {"format": FORMAT, "targets": self.targets,

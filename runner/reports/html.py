@@ -65,11 +65,12 @@ th, td { padding: 3px 8px; }
 .group ul { columns: 4 320px; margin: 6px 0 0; padding-left: 18px;
             font: 12px ui-monospace, Menlo, Consolas, monospace; }
 .failure { border: 1px solid #ddd; border-left: 5px solid #c0392b; border-radius: 4px;
-           padding: 10px 14px; margin: 12px 0; }
+           padding: 10px 14px; margin: 12px 0; overflow-wrap: anywhere; }
 .failure.error { border-left-color: #3b0a45; }
 .failure p { margin: 4px 0; }
 .where { font-family: ui-monospace, Menlo, Consolas, monospace; background: #fff4d6;
-         padding: 2px 6px; border-radius: 3px; }
+         padding: 2px 6px; border-radius: 3px; word-break: break-all; }
+.matrix td.producer { white-space: normal; max-width: 420px; }
 table.diff { width: 100%; table-layout: fixed; margin-top: 8px;
              font: 12px/1.35 ui-monospace, Menlo, Consolas, monospace; }
 table.diff th { text-align: left; background: #f0f0f0; }
@@ -201,7 +202,7 @@ def cross_section(run):
     out += ['<th class="t">%s</th>' % esc(c) for c in consumers]
     out.append("</tr>\n")
     for p in producers:
-        out.append('<tr><td class="id">%s</td>' % esc(p))
+        out.append('<tr><td class="id producer">%s</td>' % esc(p))
         for c in consumers:
             counter = counts.get((p, c))
             if counter is None:

@@ -94,11 +94,12 @@ def test_a_narrowed_run_leaves_the_rest_alone(reviewed):
 
 def test_an_update_keeps_other_targets(reviewed):
     other = Run(targets={"cpython-3.13-py": {}},
-                results=[Result("x", "dump-bytes", "cpython-3.13-py", 0, "fail")])
+                results=[Result("x", "dump-bytes", "cpython-3.13-py", 0, "fail"),
+                         Result("x", "cross", "cpython-3.13-c+py -> cpython-2.7-c", 0, "fail")])
     baseline.write(other, reviewed)
     loaded = baseline.load(reviewed)
-    assert loaded.targets == ["cpython-3.13-py", T]
-    assert len(loaded.expected) == 4
+    assert loaded.targets == ["cpython-2.7-c", "cpython-3.13-py", T]
+    assert len(loaded.expected) == 5
 
 
 @pytest.mark.parametrize("content, message", [
