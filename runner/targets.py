@@ -211,9 +211,10 @@ def _read_probe(path, process, timeout):
     try:
         info = json.loads(out.decode("utf-8").strip().splitlines()[-1])
     except (ValueError, IndexError, UnicodeDecodeError):
-        last = err.decode("utf-8", "replace").strip().splitlines()
-        found.problem = "not a Python interpreter the probe understands%s" % (
-            ": " + last[-1] if last else "")
+        said = [line.strip() for line in err.decode("utf-8", "replace").splitlines() if line.strip()]
+        # A launcher says what is wrong first, a traceback last.
+        what = ": " + " ... ".join(dict.fromkeys([said[0], said[-1]])) if said else ""
+        found.problem = "not a Python interpreter the probe understands%s" % what
         return found
     found.implementation = info["implementation"]
     found.version = tuple(info["version"])
@@ -310,7 +311,10 @@ def _python_specs(text, rest):
         raise UsageError("%s: %s %s has no C accelerator (no _pickle or cPickle); use :py"
                          % (text, found.implementation, ".".join(map(str, found.version))))
     identity = os.path.realpath(found.executable or resolved)
-    return [_worker_spec("python:%s:%s" % (path, k) if not kind else text, resolved, k,
+    # The interpreter itself, not a launcher in front of it (a pyenv shim
+    # would cost a shell and a lookup on every start).
+    python = found.executable if found.executable and os.path.isfile(found.executable) else resolved
+    return [_worker_spec("python:%s:%s" % (path, k) if not kind else text, python, k,
                          True, identity) for k in kinds]
 
 
