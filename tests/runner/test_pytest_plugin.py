@@ -160,6 +160,9 @@ def test_outcomes(pytester, corpus):
 def test_select_and_stop_as_pytest_does(pytester, corpus):
     result = pytester.runpytest(*PLUGIN, *corpus, "-k", "p1", "-m", "accept")
     result.assert_outcomes(failed=1, deselected=3)
+    result = pytester.runpytest(*PLUGIN, *corpus, "--picklespec-protocol=1", "--co", "-q")
+    assert result.outlines[:2] == ["picklespec::load-bin1-one[p1-zero-1.0]",
+                                   "picklespec::reject-bin1-truncated[p1-zero-1.0]"]
     result = pytester.runpytest(*PLUGIN, *corpus, "--picklespec-case=load-*", "-x")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
