@@ -35,6 +35,7 @@ limited (RLIMIT_AS) so a runaway allocation ends in that process alone.
 import collections
 import json
 import os
+import re
 import select
 import selectors
 import signal
@@ -270,14 +271,16 @@ class Adapter:
                     if line is None:
                         break
                     index, ident = inflight[0]
-                    answer = _decode(line)
-                    if isinstance(answer, str):
-                        failure = ("protocol-error", answer)
-                        break
-                    if answer.get("id", ident) != ident:
-                        failure = ("protocol-error", "answer to request %r while request %r waits"
-                                   % (answer.get("id"), ident))
-                        break
+                    answer = _skim(line, ident) if raw else None
+                    if answer is None:
+                        answer = _decode(line)
+                        if isinstance(answer, str):
+                            failure = ("protocol-error", answer)
+                            break
+                        if answer.get("id", ident) != ident:
+                            failure = ("protocol-error", "answer to request %r while request %r waits"
+                                       % (answer.get("id"), ident))
+                            break
                     inflight.popleft()
                     head_since = time.monotonic()
                     self._stderr_mark = self._stderr_total
@@ -401,6 +404,29 @@ def _encode(message, ident):
         raise ValueError("a request must be a JSON object, got %r" % message[:80])
     inner = body[1:-1].strip()
     return ('{"id": %d%s}\n' % (ident, ", " + inner if inner else "")).encode("utf-8")
+
+
+_ID = re.compile(rb'"id": (-?[0-9]+)[,}]')
+_RESTART = b'"restart": true'
+
+
+def _skim(line, ident):
+    """What pipeline(raw=True) needs of an answer without decoding it: a dict
+    with its restart flag, if the line is json.dumps's form of an object
+    answering request `ident`; None when a full decoding must tell.
+
+    Decoding answers is most of the runner's own work, and the checks decode
+    them anyway.  In json.dumps's output a quote inside a string is escaped,
+    so ``"id": 12,`` is a key and its value, and tagged JSON's own ids are
+    strings: the number after ``"id": `` is the answer's id.  A line that only
+    looks like JSON fails where it is decoded, as a protocol error.
+    """
+    if not (line.startswith(b"{") and line.endswith(b"}")):
+        return None
+    found = _ID.search(line)
+    if found is None or int(found.group(1)) != ident:
+        return None
+    return {"restart": _RESTART in line}
 
 
 def _decode(line):

@@ -14,7 +14,9 @@ Three figures, against the goals the runner is built for (a 2-core machine):
 
 For the first two, starting the targets, running the checks and writing the
 reports are timed apart, and reading the corpus (which ``picklespec run``
-does while the targets start) is shown on its own line.  The third runs the
+does while the targets start) is shown on its own line.  The CPU time spent
+here and in the targets is shown too: on a machine busy with other work the
+wall-clock figures grow, the CPU figures do not.  The third runs the
 cpython-c checks alone (no cross, no reference) twice: once through the
 worker, once through `InProcess`, an adapter that answers each request by
 calling the worker's own handlers, so the difference is exactly the process
@@ -75,7 +77,16 @@ def _write_reports(run):
         return _timed(write_all, run, directory)[1]
 
 
+def _cpu():
+    """(this process, its finished children): CPU seconds so far."""
+    import resource
+
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def _matrix(cases, specs, label, goal, out):
+    cpu_before = _cpu()
     targets, started = _timed(open_targets, specs)
     oracle = next((t for t in targets if t.spec.kind == "reference"), None)
     try:
@@ -85,6 +96,7 @@ def _matrix(cases, specs, label, goal, out):
         for target in targets:
             target.close()
     requests = sum(stats.get("requests", {}).values())
+    host, children = (after - before for after, before in zip(_cpu(), cpu_before))
     reports = _write_reports(run)
     verdict = "meets" if seconds < goal else "MISSES"
     out.write("%s: %d targets\n" % (label, len(targets)))
@@ -92,6 +104,8 @@ def _matrix(cases, specs, label, goal, out):
               "%d results, %.0f requests/s\n" % (started, seconds, verdict, goal, requests,
                                                   stats.get("rounds", 0), len(run.results),
                                                   requests / seconds if seconds else 0))
+    out.write("  CPU time: %.2f s here, %.2f s in the targets (%.2f s of work per CPU)\n" % (
+        host, children, (host + children) / (os.cpu_count() or 1)))
     if reports is not None:
         out.write("  reports written in %.2f s\n" % reports)
     out.write("  run + start + reports: %.2f s\n" % (started + seconds + (reports or 0)))

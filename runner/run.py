@@ -37,7 +37,7 @@ import sys
 import threading
 import time
 
-from .adapter import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from .adapter import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
 from .checks import Prepared, case_protocols, plan, plan_cross
 from .results import FAILING, OUTCOMES, Run
 from .targets import UsageError, open_target, open_targets, parse_target, parse_targets
@@ -164,12 +164,18 @@ def _feed(active, cache, last=False):
     With `last`, checks whose answers are not all in are dropped.
     """
     following = []
+    decoded = {}  # each answer decoded once a round, however many checks take it
     for gen, request in active:
         calls = request if isinstance(request, list) else [request]
         if any(call.key not in cache for call in calls):
             gen.close()
             continue
-        answers = [_decoded(cache[call.key]) for call in calls]
+        answers = []
+        for call in calls:
+            answer = decoded.get(call.key)
+            if answer is None:
+                answer = decoded[call.key] = _decoded(cache[call.key], call)
+            answers.append(answer)
         _advance(gen, answers if isinstance(request, list) else answers[0], following)
     if last:
         for gen, _ in following:
@@ -178,9 +184,21 @@ def _feed(active, cache, last=False):
     return following
 
 
-def _decoded(answer):
-    """An answer as the checks take it: kept as its line (bytes), decoded on use."""
-    return json.loads(answer) if isinstance(answer, bytes) else answer
+def _decoded(answer, call):
+    """An answer as the checks take it: kept as its line (bytes), decoded on use.
+
+    The adapter only skimmed the line (`adapter._skim`); one that is not JSON
+    after all is the target's protocol error.
+    """
+    if not isinstance(answer, bytes):
+        return answer
+    try:
+        decoded = json.loads(answer)
+    except ValueError:
+        decoded = None
+    if not isinstance(decoded, dict):
+        return AdapterFailure("protocol-error", "not a JSON answer: %r" % answer[:200])
+    return decoded
 
 
 def _ask_all(active, cache, jobs, stop, progress, round_number):

@@ -20,7 +20,8 @@ FAULTY = os.path.join(HERE, "fake_targets", "faulty.py")
 SEQUENCE = [
     ("ok", "ok"), ("crash", "crash"), ("ok", "ok"), ("hang", "timeout"), ("ok", "ok"),
     ("garbage", "protocol-error"), ("ok", "ok"), ("memory", "crash"), ("ok", "ok"),
-    ("abort", "crash"), ("wrongid", "protocol-error"), ("ok", "ok"),
+    ("abort", "crash"), ("wrongid", "protocol-error"), ("ok", "ok"), ("badjson", "protocol-error"),
+    ("ok", "ok"),
 ]
 
 
@@ -35,7 +36,26 @@ def test_each_fault_costs_one_request(pipeline):
     with Adapter(argv, timeout=1.0, memory_mb=512, pipeline=pipeline) as adapter:
         answers = dict(adapter.pipeline(messages))
         assert [_outcome(answers[i]) for i in range(len(SEQUENCE))] == [o for _, o in SEQUENCE]
-        assert adapter.restarts == 6  # every fault but the first start
+        assert adapter.restarts == 7  # every fault but the first start
+
+
+SKIMS = [
+    (b'{"id": 7, "ok": true}', 7, {"restart": False}),
+    (b'{"id": 7, "ok": false, "restart": true}', 7, {"restart": True}),
+    (b'{"exception": "E", "id": 7, "kind": "rejected"}', 7, {"restart": False}),
+    (b'{"id": 8, "ok": true}', 7, None),  # another id: decoded, then refused
+    (b'{"id":7,"ok":true}', 7, None),  # not json.dumps's spacing: decoded
+    (b'{"object": {"id": "7", "type": "list"}, "ok": true}', 7, None),  # tagged JSON's ids are strings
+    (b'{"value": "\\"id\\": 7,", "ok": true}', 7, None),  # inside a string
+    (b'not JSON "id": 7,', 7, None),
+]
+
+
+@pytest.mark.parametrize("line, ident, skimmed", SKIMS)
+def test_skim(line, ident, skimmed):
+    from picklespec.runner.adapter import _skim
+
+    assert _skim(line, ident) == skimmed
 
 
 def test_a_crash_keeps_what_the_target_printed():
@@ -116,7 +136,7 @@ def _run(tmp_path, *args):
 
 
 def test_run_records_each_fault_and_goes_on(tmp_path):
-    words = ["ok", "crash", "ok", "hang", "garbage", "memory", "ok"]
+    words = ["ok", "crash", "ok", "hang", "garbage", "memory", "ok", "badjson", "ok"]
     corpus = _corpus(tmp_path, words)
     proc, data = _run(tmp_path, "--corpus", corpus, "--target", "cmd:%s %s" % (sys.executable, FAULTY),
                       "--timeout", "1", "--memory-mb", "512", "--quiet")
@@ -125,7 +145,7 @@ def test_run_records_each_fault_and_goes_on(tmp_path):
     assert outcomes == {
         "fault-0-ok": "pass", "fault-1-crash": "crash", "fault-2-ok": "pass",
         "fault-3-hang": "timeout", "fault-4-garbage": "protocol-error", "fault-5-memory": "crash",
-        "fault-6-ok": "pass"}
+        "fault-6-ok": "pass", "fault-7-badjson": "protocol-error", "fault-8-ok": "pass"}
     crash = next(r for r in data["results"] if r["case"] == "fault-1-crash")
     assert "crashing on purpose" in crash["output"]
     assert data["complete"] is True

@@ -7,6 +7,7 @@ unless the stream holds one of these words, when it does what the word says:
 - ``abort``: kills itself with SIGABRT;
 - ``hang``: never answers;
 - ``garbage``: writes a line that is not JSON;
+- ``badjson``: writes a line that looks like an answer but is not JSON;
 - ``wrongid``: answers with an id that was not asked;
 - ``memory``: allocates (and touches) 4 GiB, beyond the runner's limit;
 - ``slow``: sleeps 0.2 seconds first.
@@ -62,6 +63,10 @@ def answer_to(request, argv):
         time.sleep(3600)
     if b"garbage" in data:
         sys.stdout.write("this is not JSON\n")
+        sys.stdout.flush()
+        return None
+    if b"badjson" in data:
+        sys.stdout.write('{"id": %d, "ok": tru}\n' % request.get("id"))
         sys.stdout.flush()
         return None
     if b"wrongid" in data:
