@@ -31,7 +31,8 @@ import tempfile
 import time
 
 from .run import DEFAULT_TARGETS, execute
-from .targets import find_interpreters, newest_per_family, open_target, open_targets, parse_target, parse_targets
+from .targets import (find_interpreters, newest_per_family, open_target, open_targets, parse_target,
+                      parse_targets)
 
 GOALS = {"builtin": 10.0, "machine": 60.0, "ratio": 2.0}
 
@@ -145,7 +146,8 @@ def main(argv=None):
 
     corpus, seconds = _timed(load_corpus, args.corpus or None)
     if corpus.problems:
-        out.write("the corpus has %d problems; fix them first (picklespec cases check)\n" % len(corpus.problems))
+        out.write("the corpus has %d problems; fix them first (picklespec cases check)\n"
+                  % len(corpus.problems))
         return 2
     counts = {}
     for case in corpus.cases:

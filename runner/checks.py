@@ -24,10 +24,11 @@ What is checked, per case x protocol x target (cases/README.md):
     (what ``load`` raises when the data ends), ``ValueError`` (a text or
     UTF-8 argument its parser refused, an unknown protocol),
     ``MemoryError`` (a limit: a memo index of 2**32-1) or ``ImportError``
-    (a module the stream names is not there) is a clean rejection; any other (``IndexError`` on a stack underflow, gh-141749;
-    ``KeyError`` for an unknown opcode byte, ``AttributeError``,
-    ``TypeError``...) is an *unclean* one, recorded as ``fail`` with the
-    message ``unclean rejection: IndexError: ...``.  A crash, a hang and a
+    (a module the stream names is not there) is a clean rejection; any
+    other (``IndexError`` on a stack underflow, gh-141749; ``KeyError`` for
+    an unknown opcode byte, ``AttributeError``, ``TypeError``...) is an
+    *unclean* one, recorded as ``fail`` with the message ``unclean
+    rejection: IndexError: ...``.  A crash, a hang and a
     protocol error keep their own outcomes.
 ``defined``
     an implementation-defined stream: the outcome the target chose is
@@ -51,8 +52,8 @@ What is checked, per case x protocol x target (cases/README.md):
     (a Python 2 producer's with ``encoding='latin1'`` when the consumer takes
     it, as Python 3 programs read Python 2 pickles) and must give what the
     reference reads from the same bytes with the same options (the case's
-    object when the reference cannot read it).  Producers that wrote the same bytes
-    are one row, named by the case's variant for those bytes
+    object when the reference cannot read it).  Producers that wrote the
+    same bytes are one row, named by the case's variant for those bytes
     (``cpython-3.8..3.13-c+py -> cpython-2.7-c``) or by the producers.  A
     consumer that cannot find a class the stream names (ImportError,
     AttributeError: a class newer than the consumer) is ``unsupported``.
@@ -118,6 +119,7 @@ def wire_options(options):
 
 
 def load_text(data, options=None):
+    """The load request for a stream (bytes, or their hex) with options."""
     if isinstance(data, (bytes, bytearray)):
         data = bytes(data).hex()
     if options:
@@ -385,8 +387,8 @@ def _judge_defined(prep, target, answer, base):
             if not outcome.accepts:
                 chosen = "reject: %s" % outcome.reject
                 return Result(check="defined", outcome="defined", chosen=chosen,
-                              message="%s (%s)%s" % (chosen, detail, _against_seen(target, outcome, outcomes)),
-                              **base)
+                              message="%s (%s)%s" % (chosen, detail,
+                                                     _against_seen(target, outcome, outcomes)), **base)
         result = Result(check="defined", outcome="fail",
                         message="rejected (%s), and no allowed outcome is a rejection" % detail, **base)
         result.expected = "".join("- %s\n" % _describe_outcome(o) for o in outcomes)

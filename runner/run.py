@@ -4,8 +4,9 @@ Theory of operation
 -------------------
 Everything is checked before anything runs: the target specs (an unknown
 one, a missing interpreter, Node.js absent), the corpus (a broken case file
-is reported as ``FILE:LINE: FIELD: message``), the case globs, and then every
-target is started and asked its hello.  Any of these failing is a usage
+is reported as ``FILE:LINE: FIELD: message``), the case globs, and every
+target is started and asked its hello (while the corpus is read, in a
+thread of its own: both take a while).  Any of these failing is a usage
 error: a message and exit status 2, no report.
 
 `execute` then works in rounds.  The checks (runner/checks.py) are
@@ -13,10 +14,11 @@ generators that yield the requests they need; a round collects the pending
 requests of every check, drops those already asked (the same dump feeds a
 dump check and the cross matrix; the same stream read with the same options
 is read once per consumer), and gives each target its share as one
-pipelined batch.  Answers are kept as the lines they came in (a fraction of
-the memory of the decoded JSON) and decoded when a check takes them.  The batches of all targets run at once, one thread each
+pipelined batch.  The batches of all targets run at once, one thread each
 (``--jobs`` at a time), against worker processes that stay up for the whole
-run.  Answers go back to the checks, which judge them or ask for the next
+run.  Answers are kept as the lines they came in (a fraction of the memory
+of the decoded JSON) and decoded once a round, when the checks take them.
+Answers go back to the checks, which judge them or ask for the next
 round: the dump checks' bytes are read by the reference (dump-readable) and
 by every consumer (cross) in the second round.
 
