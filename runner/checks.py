@@ -347,6 +347,8 @@ def _judge_reject(prep, target, answer, base):
         return _failure(base, "reject", answer)
     if what == "rejected":
         return Result(check="reject", outcome="pass", message="rejected: " + detail, **base)
+    if what == "unclean":
+        return Result(check="reject", outcome="unclean", message="unclean rejection: " + detail, **base)
     if what in ("ok", "undescribable"):
         result = Result(check="reject", outcome="fail", message="accepted the stream", **base)
         if what == "ok":
@@ -382,7 +384,11 @@ def _judge_defined(prep, target, answer, base):
         result.expected = "".join("- %s\n" % _describe_outcome(o) for o in outcomes)
         result.actual = _object_text(actual) if actual is not None else None
         return result
-    if what == "rejected":
+    if what in ("rejected", "unclean"):
+        # The choice is rejection either way; how cleanly it was made is for
+        # the reject cases to judge.
+        if what == "unclean":
+            detail = "unclean: " + detail
         for outcome in outcomes:
             if not outcome.accepts:
                 chosen = "reject: %s" % outcome.reject

@@ -8,8 +8,12 @@ data with a stable key, so a run serialises to JSON in a stable order and two
 runs diff line by line.
 
 Outcomes are kept apart as JSONTestSuite keeps them apart: a clean rejection
-(`pass` for a reject case) is never confused with a `crash`, a `timeout` or a
-`protocol-error` of the target; `defined` records the choice a target made on
+(`pass` for a reject case) is never confused with an `unclean` one (the stream
+was refused, but with an error that is not the implementation's documented
+unpickling error -- CPython's pickle.py raising IndexError on a stack
+underflow, gh-141749), nor with a `crash`, a `timeout` or a `protocol-error`
+of the target; `fail` on a reject case means the malformed stream was
+accepted; `defined` records the choice a target made on
 an implementation-defined case and is never a failure; `unsupported` is a
 cell the target declared it does not do (a protocol it cannot write), and
 `skip` is a cell that was not run, with the reason -- neither counts as a
@@ -22,9 +26,10 @@ from typing import Optional
 # The checks, in report order.
 CHECKS = ("load", "reject", "defined", "dump-bytes", "dump-equivalent", "dump-readable", "cross")
 
-OUTCOMES = ("pass", "fail", "crash", "timeout", "protocol-error", "defined", "unsupported", "skip")
+OUTCOMES = ("pass", "fail", "unclean", "crash", "timeout", "protocol-error", "defined",
+            "unsupported", "skip")
 # Outcomes that make a run non-conforming (exit status 1) unless a baseline expects them.
-FAILING = frozenset({"fail", "crash", "timeout", "protocol-error"})
+FAILING = frozenset({"fail", "unclean", "crash", "timeout", "protocol-error"})
 
 
 @dataclasses.dataclass
@@ -58,12 +63,15 @@ class Result:
         return self.outcome in FAILING
 
     def to_dict(self):
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None and v != ""}
+        # protocol is always written (null for load cases), so it reads back.
+        data = {k: v for k, v in dataclasses.asdict(self).items() if v is not None and v != ""}
+        data["protocol"] = self.protocol
+        return data
 
     @classmethod
     def from_dict(cls, data):
         fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in fields})
+        return cls(**dict({"protocol": None}, **{k: v for k, v in data.items() if k in fields}))
 
 
 @dataclasses.dataclass

@@ -24,6 +24,7 @@ MAX_DETAILS = 2000  # failures shown in full; run.json has them all
 COLOURS = {  # outcome -> (background, text)
     "pass": ("#c6efce", "#0b4d1d"),
     "fail": ("#f4a6a6", "#6b0f0f"),
+    "unclean": ("#f7d0a0", "#6b3a0f"),
     "crash": ("#3b0a45", "#ffffff"),
     "timeout": ("#f9b56b", "#5c2a00"),
     "protocol-error": ("#e9a3f0", "#56105e"),
@@ -228,7 +229,7 @@ def failures_section(run):
 
 
 def failure(result):
-    out = ['<div class="failure%s" id="%s">\n' % ("" if result.outcome == "fail" else " error",
+    out = ['<div class="failure%s" id="%s">\n' % ("" if result.outcome in ("fail", "unclean") else " error",
                                                   view.anchor(result)),
            '<h3><span style="%s;padding:0 6px;border-radius:3px">%s</span> %s</h3>\n' % (
                style(result.outcome), esc(result.outcome),

@@ -7,7 +7,7 @@ One ``<testsuite>`` per target (a cross-check's target is its
 pytest plugin names its items: ``classname`` ``picklespec.CHECK``, ``name``
 ``CASE[pN-TARGET]``.  Outcomes map onto what CI systems know:
 
-- ``fail`` -> ``<failure>``, whose text is the message, the first
+- ``fail``, ``unclean`` -> ``<failure>``, whose text is the message, the first
   difference and a unified diff of expected and actual;
 - ``crash``, ``timeout``, ``protocol-error`` -> ``<error type=OUTCOME>``
   with what the target printed: the target broke, rather than disagreed;
@@ -25,6 +25,7 @@ import xml.etree.ElementTree as ET
 
 from . import view
 
+FAILURES = frozenset({"fail", "unclean"})
 ERRORS = frozenset({"crash", "timeout", "protocol-error"})
 SKIPS = frozenset({"unsupported", "skip"})
 
@@ -42,8 +43,8 @@ def testcase(result):
         "time": "0",
     })
     message = view.clean(result.message or result.outcome)
-    if result.outcome == "fail":
-        ET.SubElement(element, "failure", {"type": "fail", "message": message}).text = view.detail_text(result)
+    if result.outcome in FAILURES:
+        ET.SubElement(element, "failure", {"type": result.outcome, "message": message}).text = view.detail_text(result)
     elif result.outcome in ERRORS:
         ET.SubElement(element, "error", {"type": result.outcome, "message": message}).text = view.detail_text(result)
     elif result.outcome in SKIPS:
@@ -58,7 +59,7 @@ def suite(name, results, hello=None):
     element = ET.Element("testsuite", {
         "name": view.clean(name),
         "tests": str(len(results)),
-        "failures": str(counts["fail"]),
+        "failures": str(sum(counts[o] for o in FAILURES)),
         "errors": str(sum(counts[o] for o in ERRORS)),
         "skipped": str(sum(counts[o] for o in SKIPS)),
         "time": "0",
@@ -94,7 +95,7 @@ def render(run):
         root.append(suite(name, by_target[name], run.targets.get(name)))
     counts = collections.Counter(r.outcome for r in run.results)
     root.set("tests", str(len(run.results) + (0 if run.complete else 1)))
-    root.set("failures", str(counts["fail"]))
+    root.set("failures", str(sum(counts[o] for o in FAILURES)))
     root.set("errors", str(sum(counts[o] for o in ERRORS) + (0 if run.complete else 1)))
     root.set("skipped", str(sum(counts[o] for o in SKIPS)))
     ET.indent(root, space=" ")

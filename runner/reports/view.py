@@ -35,6 +35,7 @@ from ..results import CHECKS, FAILING, OUTCOMES
 MARKS = {
     "pass": "pass",
     "fail": "FAIL",
+    "unclean": "UNCLEAN",
     "crash": "CRASH",
     "timeout": "TIMEOUT",
     "protocol-error": "PROTO",

@@ -212,7 +212,8 @@ def test_html_shows_the_diff_side_by_side():
 
 def test_markdown_summary():
     text = reports.FORMATS["summary.md"](make_run())
-    assert "| pickleparser-0.2.1 | pickleparser | 0.2.1 | 1 | 1 | 1 | 1 | 1 | 1 | 2 | 1 | 33.3% |" in text
+    # columns: pass fail unclean crash timeout protocol-error defined unsupported skip
+    assert "| pickleparser-0.2.1 | pickleparser | 0.2.1 | 1 | 1 | 0 | 1 | 1 | 1 | 1 | 2 | 1 | 33.3% |" in text
     assert "```diff\n--- expected\n+++ actual\n" in text
     assert "First difference: offset 2: expected BININT1 255, got BININT2 255" in text
     assert "## Failures (6)" in text
@@ -299,3 +300,16 @@ def test_defined_cells_are_marked_by_choice(chosen, marks):
     row = view.Row("c", None, "defined", {"t%d" % n: Result("c", "defined", "t%d" % n, None, "defined", chosen=c)
                                           for n, c in enumerate(chosen)})
     assert view.choice_marks(row) == marks
+
+
+def test_an_unclean_rejection_is_reported_apart_from_a_failure():
+    unclean = Result(case="pop-empty", check="reject", target="cpython-3.13-py", protocol=None,
+                     outcome="unclean", message="unclean rejection: IndexError: pop from empty list")
+    accepted = Result(case="pop-empty", check="reject", target="lax", protocol=None,
+                      outcome="fail", message="accepted the stream")
+    run = Run(targets={"cpython-3.13-py": {}, "lax": {}}, results=[unclean, accepted])
+    junit = ET.fromstring(reports.FORMATS["junit.xml"](run))
+    kinds = sorted(f.get("type") for f in junit.iter("failure"))
+    assert kinds == ["fail", "unclean"]
+    assert "UNCLEAN" in reports.FORMATS["summary.md"](run)
+    assert Result.from_dict(json.loads(json.dumps(unclean.to_dict()))) == unclean
