@@ -309,6 +309,26 @@ def _encode_one(value, work):
     raise ModelError("not a model value: %s" % type(value).__name__)
 
 
+MAX_JSON_DEPTH = 500  # how deep an answer of the adapter protocol may nest
+
+
+def json_depth(doc):
+    """How many levels of JSON objects and arrays doc nests (without recursion)."""
+    deepest = 0
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            items = node.values()
+        elif isinstance(node, list):
+            items = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((item, depth + 1) for item in items)
+    return deepest
+
+
 def _hex(raw):
     import binascii
     return binascii.hexlify(bytes_type(raw)).decode("ascii")

@@ -42,6 +42,8 @@ import signal
 import subprocess
 import time
 
+from picklespec.reference.model import MAX_JSON_DEPTH
+
 __all__ = ["Adapter", "AdapterFailure", "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB"]
 
 DEFAULT_TIMEOUT = 10.0  # seconds for one request
@@ -435,6 +437,8 @@ def _decode(line):
         answer = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return "not a JSON answer: %r" % line[:200]
+    except RecursionError:
+        return "the answer nests deeper than the protocol allows (%d levels)" % MAX_JSON_DEPTH
     if not isinstance(answer, dict):
         return "answer is not a JSON object: %r" % line[:200]
     return answer

@@ -39,6 +39,8 @@ import sys
 import threading
 import time
 
+from picklespec.reference.model import MAX_JSON_DEPTH
+
 from .adapter import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
 from .checks import Prepared, case_protocols, plan, plan_cross
 from .results import FAILING, OUTCOMES, Run
@@ -198,6 +200,9 @@ def _decoded(answer, call):
         decoded = json.loads(answer)
     except ValueError:
         decoded = None
+    except RecursionError:
+        return AdapterFailure("protocol-error", "the answer nests deeper than the protocol allows "
+                              "(%d levels)" % MAX_JSON_DEPTH)
     if not isinstance(decoded, dict):
         return AdapterFailure("protocol-error", "not a JSON answer: %r" % answer[:200])
     return decoded

@@ -294,6 +294,12 @@ def load(kind, request):
         return answer
     try:
         described = model.to_json(model.describe(result))
+        depth = model.json_depth(described)
+        if depth > model.MAX_JSON_DEPTH:
+            raise Outcome("undescribable", "the result nests %d JSON levels deep; answers stop at %d"
+                          % (depth, model.MAX_JSON_DEPTH))
+    except Outcome as exc:
+        return {"ok": False, "kind": exc.kind, "message": exc.message}
     except Exception as exc:
         return _error("undescribable", exc)
     return {"ok": True, "object": described}

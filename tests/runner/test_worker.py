@@ -108,3 +108,19 @@ def test_printing_code_cannot_corrupt_the_channel():
     answers = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert [a["ok"] for a in answers] == [True, True]  # print() returned None, which pickles
     assert b"noise" in proc.stderr and b"noise" not in proc.stdout
+
+
+def test_a_result_nested_past_the_protocol_depth_is_undescribable():
+    # 600 nested lists: CPython loads them, but the answer may not nest past 500.
+    data = (b"\x80\x02" + b"]" * 600 + b"a" * 599 + b".").hex()
+    with Adapter([sys.executable, WORKER, "c"], timeout=20) as worker:
+        answer = worker.request({"op": "load", "data": data})
+    assert answer["ok"] is False and answer["kind"] == "undescribable"
+    assert "nests 1200 JSON levels deep" in answer["message"]  # an object and its items per list
+
+
+def test_the_runner_names_an_answer_too_deep_to_read():
+    from picklespec.runner import adapter
+
+    too_deep = b'{"ok": true, "object": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert "deeper than the protocol allows" in adapter._decode(too_deep)
