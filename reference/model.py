@@ -657,6 +657,9 @@ def describe(root):
             raw = value.raw()
             memo[key] = out = Buffer(data=bytes(raw), readonly=raw.readonly)
             return out
+        if kind is memoryview:  # what a READONLY_BUFFER of an in-band buffer gives
+            memo[key] = out = Buffer(data=value.tobytes(), readonly=value.readonly)
+            return out
         return conv_object(value, key)
 
     def conv_object(value, key):
@@ -676,6 +679,8 @@ def describe(root):
         elif name == "__newobj_ex__":
             via, func, kwargs = "newobj_ex", args[0], args[2]
             args = args[1]
+        if _no_state(state):
+            state = None
         out = memo[key] = Object(conv(func), conv(tuple(args)), via=via)
 
         def fill():
@@ -694,6 +699,17 @@ def describe(root):
     while later:
         later.pop()()
     return result
+
+
+def _no_state(state):
+    """Whether a reduction's state sets nothing: Python 2 reduces an instance
+    with an empty __dict__ to state {} where Python 3 gives None, and BUILD
+    with either leaves the object as it was."""
+    if isinstance(state, dict):
+        return not state
+    if isinstance(state, tuple) and len(state) == 2:
+        return all(part is None or (isinstance(part, dict) and not part) for part in state)
+    return False
 
 
 def _is_function(value):
@@ -731,7 +747,22 @@ def _which_module(value, name):
 
 
 def _qualname_of(value):
-    return getattr(value, "__qualname__", None) or value.__name__
+    qualname = getattr(value, "__qualname__", None)
+    if qualname:
+        return qualname
+    return _nested_name(value) or value.__name__
+
+
+def _nested_name(value):
+    """Python 2 has no __qualname__: find a class nested in a class of its
+    module by looking (Outer.Inner)."""
+    module = sys.modules.get(getattr(value, "__module__", None) or "")
+    if module is None or getattr(module, value.__name__, None) is value:
+        return None
+    for outer_name, outer in sorted(vars(module).items()):
+        if isinstance(outer, type) and vars(outer).get(value.__name__) is value:
+            return outer_name + "." + value.__name__
+    return None
 
 
 def find_global(module, name):

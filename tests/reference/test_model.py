@@ -136,6 +136,19 @@ def test_a_set_member_leading_back_to_its_set():
     assert model.equal(make(), make())
 
 
+def test_an_empty_state_is_no_state():
+    # Python 2 reduces an instance with an empty __dict__ to state {}.
+    class Bare(object):
+        def __reduce_ex__(self, protocol):
+            return (fixtures.make, (), {})
+    assert model.describe(Bare()).has_state is False
+
+
+def test_a_memoryview_describes_as_a_buffer():
+    d = model.describe(memoryview(b"ab"))
+    assert isinstance(d, Buffer) and d.data == b"ab" and d.readonly
+
+
 def test_globals_without_a_module_are_found_where_they_live():
     assert model.describe(Ellipsis) == Global("builtins", "Ellipsis")
     assert model.describe(NotImplemented) == Global("builtins", "NotImplemented")
