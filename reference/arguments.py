@@ -78,12 +78,18 @@ def _need(data, pos, n, what):
 def _fixed(name, st, signed_doc):
     size = st.size
 
-    def read(data, pos):
-        # The check is inline and _need only reports: read() runs once per
-        # opcode in the unpickler's loop.
-        if pos + size > len(data):
-            _need(data, pos, size, name)
-        return st.unpack_from(data, pos)[0], pos + size
+    # read() runs once per opcode in the unpickler's loop: the checks are
+    # inline (_need only reports), and a byte is read as its own value.
+    if st is _uint1:
+        def read(data, pos):
+            if pos >= len(data):
+                _need(data, pos, 1, name)
+            return data[pos], pos + 1
+    else:
+        def read(data, pos):
+            if pos + size > len(data):
+                _need(data, pos, size, name)
+            return st.unpack_from(data, pos)[0], pos + size
 
     def write(value):
         try:
@@ -205,16 +211,26 @@ def _counted(name, length, convert, encode, doc, signed=False):
         _need(data, start, size, name)
         return start, start + size
 
-    def read(data, pos):
-        # bounds(), inline: read() runs once per opcode in the unpickler.
-        start = pos + lsize
-        if start > len(data):
-            _need(data, pos, lsize, name + " length")
-        size = length.unpack_from(data, pos)[0]
-        end = start + size
-        if size < 0 or end > len(data):
-            bounds(data, pos)
-        return convert(data[start:end]), end
+    # read() is bounds() inline (it runs once per opcode in the unpickler),
+    # with a one-byte length read as its own value.
+    if lsize == 1:
+        def read(data, pos):
+            if pos >= len(data):
+                _need(data, pos, 1, name + " length")
+            end = pos + 1 + data[pos]
+            if end > len(data):
+                bounds(data, pos)
+            return convert(data[pos + 1:end]), end
+    else:
+        def read(data, pos):
+            start = pos + lsize
+            if start > len(data):
+                _need(data, pos, lsize, name + " length")
+            size = length.unpack_from(data, pos)[0]
+            end = start + size
+            if size < 0 or end > len(data):
+                bounds(data, pos)
+            return convert(data[start:end]), end
 
     def write(value):
         raw = encode(value)

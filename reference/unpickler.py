@@ -600,10 +600,11 @@ class Unpickler:
     def pop_mark(self):
         """Pop the stack slice above the topmost mark, and the mark."""
         items = self.stack
-        if not self.metastack:
+        metastack = self.metastack
+        if not metastack:
             raise StackError("could not find MARK")
-        self.stack = self.metastack.pop()
-        self.append = self.stack.append
+        stack = self.stack = metastack.pop()
+        self.append = stack.append
         return items
 
     def _python3_name(self, module, name):
@@ -917,11 +918,12 @@ class Unpickler:
 
     @handles("MARK")
     def load_MARK(self):
-        self.metastack.append(self.stack)
-        if len(self.metastack) > self._max_marks:
+        metastack = self.metastack
+        metastack.append(self.stack)
+        if len(metastack) > self._max_marks:
             raise LimitError("more than %d MARKs open" % self._max_marks)
-        self.stack = []
-        self.append = self.stack.append
+        stack = self.stack = []
+        self.append = stack.append
 
     @handles("POP_MARK")
     def load_POP_MARK(self):
@@ -933,43 +935,49 @@ class Unpickler:
     @handles("GET")
     def load_GET(self, text):
         key = int(text) if text.isdecimal() else _decimal(text, "GET")
-        if key not in self.memo:
-            raise self._memo_miss(key)
-        self.append(self.memo[key])
+        try:
+            self.append(self.memo[key])
+        except KeyError:
+            raise self._memo_miss(key) from None
 
     @handles("BINGET")
     def load_BINGET(self, key):
-        if key not in self.memo:
-            raise self._memo_miss(key)
-        self.append(self.memo[key])
+        try:
+            self.append(self.memo[key])
+        except KeyError:
+            raise self._memo_miss(key) from None
 
     @handles("LONG_BINGET")
     def load_LONG_BINGET(self, key):
-        if key not in self.memo:
-            raise self._memo_miss(key)
-        self.append(self.memo[key])
+        try:
+            self.append(self.memo[key])
+        except KeyError:
+            raise self._memo_miss(key) from None
 
     @handles("PUT")
     def load_PUT(self, text):
         key = int(text) if text.isdecimal() else _decimal(text, "PUT")
         if key < 0:
             raise MemoError("negative PUT argument %d" % key)
-        self.memo[key] = self.stack[-1]
-        if len(self.memo) > self._max_memo:
+        memo = self.memo
+        memo[key] = self.stack[-1]
+        if len(memo) > self._max_memo:
             raise self._memo_full()
 
     @handles("BINPUT")
     def load_BINPUT(self, key):
-        self.memo[key] = self.stack[-1]
-        if len(self.memo) > self._max_memo:
+        memo = self.memo
+        memo[key] = self.stack[-1]
+        if len(memo) > self._max_memo:
             raise self._memo_full()
 
     @handles("LONG_BINPUT")
     def load_LONG_BINPUT(self, key):
         # Any uint4 is a fine key for a dict memo; _pickle.c's array memo
         # raises MemoryError for 2**32-1.
-        self.memo[key] = self.stack[-1]
-        if len(self.memo) > self._max_memo:
+        memo = self.memo
+        memo[key] = self.stack[-1]
+        if len(memo) > self._max_memo:
             raise self._memo_full()
 
     @handles("MEMOIZE")
@@ -1277,7 +1285,7 @@ def _load_seekable(unpickler, file):
                 raise
             data = data[exc.offset - base:] + more
             base = exc.offset
-            size = min(size * 2, _MAX_READ)
+            size *= 2  # so a large pickle is copied O(log n) times, not O(n)
     file.seek(start + base + end)
     return value
 

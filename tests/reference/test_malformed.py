@@ -23,7 +23,6 @@ from picklespec.reference.errors import (
     StackError,
     TruncatedError,
     UnknownOpcodeError,
-    UnpicklingError,
 )
 
 

@@ -10,7 +10,7 @@ import pytest
 from picklespec.reference import asm, model
 from picklespec.reference import unpickler as U
 from picklespec.reference.errors import ForbiddenError, StackError
-from picklespec.reference.model import Buffer, Global, Object, PersistentId
+from picklespec.reference.model import Buffer, Global, PersistentId
 
 
 def plain_samples(protocol):
