@@ -113,7 +113,7 @@ def wire_options(options):
         if isinstance(value, bool):
             value = "true" if value else "false"
         elif name == "buffers":
-            value = [bytes(b).hex() for b in value]
+            value = [model.to_json(b) for b in value]  # bytes read-only, bytearray writable
         out[name] = value
     return out
 
@@ -134,6 +134,7 @@ class Prepared:
         self.case = case
         self.expected = case.result
         self._expected_json = None
+        self._variant_expected = {}  # (id(result), python2) -> (model, tagged JSON)
         self._object_text = None
         self._texts = {}  # protocol or (data, options) -> request text
         self._python2 = None
@@ -145,9 +146,19 @@ class Prepared:
             self._expected_json = model.to_json(self.expected)
         return self._expected_json
 
-    def expected_for(self, python2):
+    def expected_for(self, python2, variant=None):
         """(model, tagged JSON) of the expected object, as a Python 2 program
-        at either end sees it when python2 (`python2_view`)."""
+        at either end sees it when python2 (`python2_view`).  With a dump
+        variant: what that variant's stream loads to, which the variant may
+        say differs from the case's object (protocol 0 writes a persistent id
+        as its str())."""
+        if variant is not None and variant.has_result:
+            key = (id(variant.result), python2)
+            if key not in self._variant_expected:
+                as_json = model.to_json(variant.result)
+                self._variant_expected[key] = (_viewed(as_json) if python2 else
+                                               (variant.result, as_json))
+            return self._variant_expected[key]
         if not python2:
             return self.expected, self.expected_json
         if self._python2 is None:
@@ -311,12 +322,12 @@ def check_load_case(prep, target, out):
     out.append(JUDGES[check](prep, target, answer, base))
 
 
-def _judge_accept(prep, target, answer, base):
+def _judge_accept(prep, target, answer, base, variant=None):
     what, detail = _what(answer)
     if isinstance(answer, AdapterFailure):
         return _failure(base, "load", answer)
     if what == "ok":
-        expected, expected_json = prep.expected_for(target.python2)
+        expected, expected_json = prep.expected_for(target.python2, variant)
         same, actual, why = _loaded(answer, expected_json, expected, target.python2)
         if same:
             return Result(check="load", outcome="pass", **base)
@@ -444,8 +455,14 @@ def check_variant_loads(prep, protocol, target, out):
     if why:
         out.append(Result(check="load", outcome="unsupported", message=why, **base))
         return
+    if not canonical.loads:
+        out.append(Result(check="load", outcome="skip", message="the stream of %s does not load "
+                          "back (loads: false)%s" % (canonical.producer_text,
+                                                     ": " + canonical.note if canonical.note else ""),
+                          **base))
+        return
     answer = yield Call(target, prep.load_text(canonical.stream, prep.load_options))
-    result = _judge_accept(prep, target, answer, base)
+    result = _judge_accept(prep, target, answer, base, canonical)
     if result.outcome != "pass":
         result.message = "the stream of %s: %s" % (canonical.producer_text, result.message)
     out.append(result)
@@ -480,9 +497,13 @@ def check_dump(prep, protocol, target, oracle, out, oracle_problem=""):
                           message="the reference is not running: %s" % (oracle_problem or "not started"),
                           **base))
         return
+    if own is not None and not own.loads:
+        out.append(Result(check="dump-readable", outcome="skip", message="the stream of %s does "
+                          "not load back (loads: false)" % own.producer_text, **base))
+        return
     options = readable_options(prep, target, answer.get("buffers"))
     read = yield Call(oracle, prep.load_text(answer["data"], options))
-    expected, expected_json = prep.expected_for(target.python2)
+    expected, expected_json = prep.expected_for(target.python2, own)
     out.append(_dump_readable(read, expected, expected_json, base, target.python2))
 
 
@@ -512,6 +533,13 @@ def _dump_refused(what, detail, own, reference, target, base):
     if what == "unavailable" and not (own and own.stream is not None):
         message = "the object cannot exist in %s: %s" % (target.name, detail)
         return [Result(check=c, outcome="unsupported", message=message, **base)
+                for c in ("dump-bytes", "dump-equivalent", "dump-readable")]
+    if what == "unpicklable" and own is not None and own.stream is not None and not own.loads:
+        # The producer writes a stream that does not load back; refusing to
+        # write it is no worse, and neither is judged.
+        message = ("refused, where %s writes a stream that does not load back (loads: false): %s"
+                   % (own.producer_text, detail))
+        return [Result(check=c, outcome="skip", message=message, **base)
                 for c in ("dump-bytes", "dump-equivalent", "dump-readable")]
     failed = "the dump failed: %s" % detail
     out = []
@@ -625,7 +653,13 @@ def cross_check(case, protocol, dumps, consumers, oracle=None):
 
 def _cross_reads(prep, protocol, dumps, consumers, oracle, out):
     calls = []
-    for name, data, buffers, python2 in _streams(prep.case, protocol, dumps):
+    for name, data, buffers, python2, loads in _streams(prep.case, protocol, dumps):
+        if not loads:
+            out.extend(Result(case=prep.case.id, protocol=protocol, check="cross", outcome="skip",
+                              target="%s -> %s" % (name, consumer.name),
+                              message="the stream of %s does not load back (loads: false)" % name)
+                       for consumer in consumers)
+            continue
         for consumer in consumers:
             calls.extend(_cross_calls(prep, protocol, name, data, buffers, python2, consumer, oracle, out))
     flat = []
@@ -643,22 +677,25 @@ def _cross_reads(prep, protocol, dumps, consumers, oracle, out):
 
 
 def _streams(case, protocol, dumps):
-    """(row name, hex data, buffers, python2) for each distinct stream the producers wrote."""
+    """(row name, hex data, buffers, python2, loads) for each distinct stream
+    the producers wrote; loads is False for a variant that does not load back."""
     groups = {}
     for target, answer in dumps:
-        key = (answer["data"], tuple(answer.get("buffers") or ()))
+        key = (answer["data"], json.dumps(answer.get("buffers") or [], sort_keys=True))
         groups.setdefault(key, []).append(target)
     out = []
     for (data, buffers), producers in groups.items():
+        buffers = json.loads(buffers)
         raw = bytes.fromhex(data)
         name = None
+        loads = True
         for variant in case.streams.get(protocol, ()):
             if variant.stream == raw:
-                name = variant.producer_text
+                name, loads = variant.producer_text, variant.loads
                 break
         if name is None:
             name = "+".join(sorted(t.producer or t.name for t in producers))
-        out.append((name, data, list(buffers), all(t.python2 for t in producers)))
+        out.append((name, data, list(buffers), all(t.python2 for t in producers), loads))
     return sorted(out)
 
 

@@ -246,8 +246,18 @@ def dump(kind, request):
         return _error("unpicklable", exc)
     answer = {"ok": True, "data": _hex(out.getvalue())}
     if buffers:
-        answer["buffers"] = [_hex(bytes(b.raw())) for b in buffers]
+        # read-only buffers travel as bytes, writable ones as bytearray
+        answer["buffers"] = [model.to_json(bytes(raw) if raw.readonly else bytearray(raw))
+                             for raw in (b.raw() for b in buffers)]
     return answer
+
+
+def _buffer(tagged):
+    """A buffer given to a load: tagged bytes (read-only) or bytearray (writable)."""
+    value = model.from_json(tagged)
+    if not isinstance(value, (bytes, bytearray)):
+        raise model.ModelError("a buffer must be a bytes or bytearray value")
+    return value
 
 
 def _make_buffer(node):
@@ -281,7 +291,7 @@ def load(kind, request):
         if "fix_imports" in options:
             kwargs["fix_imports"] = options["fix_imports"] == "true"
         if "buffers" in options:
-            kwargs["buffers"] = [bytearray(_unhex(b)) for b in options["buffers"]]
+            kwargs["buffers"] = [_buffer(b) for b in options["buffers"]]
     elif options.get("encoding") not in (None, "ASCII", "ascii"):
         return {"ok": False, "kind": "unsupported",
                 "message": "Python 2 unpicklers take no encoding"}
@@ -312,13 +322,16 @@ def _clean_rejections():
     cPickle's own on 2.7), EOFError (what load raises when the data ends),
     ValueError (an argument its parser refused: a number, UTF-8, an unknown
     protocol), MemoryError (a limit reached: the C unpickler's memo for a
-    LONG_BINPUT index of 2**32-1) and ImportError (the stream names a module
-    this interpreter has not: find_class's own failure).  Anything else escaping an unpickler -- IndexError on a stack
-    underflow (gh-141749), KeyError, TypeError, AttributeError -- is not.
+    LONG_BINPUT index of 2**32-1), ImportError and AttributeError (the stream
+    names a module, or a name in a module, this interpreter has not:
+    find_class's own failures).  Anything else escaping an unpickler --
+    IndexError on a stack underflow (gh-141749), KeyError, TypeError,
+    struct.error -- is not.
     """
     import pickle
 
-    classes = [pickle.UnpicklingError, EOFError, ValueError, MemoryError, ImportError]
+    classes = [pickle.UnpicklingError, EOFError, ValueError, MemoryError, ImportError,
+               AttributeError]
     if PY2:
         try:
             import cPickle

@@ -498,3 +498,50 @@ def test_cross_from_python2(tmp_path, opened, python2):
                       [opened["c"], python2], oracle=opened["reference"])
     assert sorted((r.target, r.outcome) for r in got) == [
         ("cpython-2.7-c -> cpython-2.7-c", "pass"), ("cpython-2.7-c -> %s-c" % HOST, "pass")]
+
+
+VARIANT_RESULTS = """\
+- id: pid-int-p0
+  title: protocol 0 writes an int persistent id as its str(), which loads as a str
+  tags: [persistent-id]
+  object: !persistent {pid: 42}
+  protocols: [0]
+  streams:
+    0:
+      - producer: cpython-3.6..3.13-c+py
+        stream: |
+          PERSID 42
+          STOP
+        result: !persistent '42'
+- id: pid-newline-p0
+  title: an id with a newline is written as two lines that do not load back
+  tags: [persistent-id]
+  object: !persistent "a\\nb"
+  protocols: [0]
+  streams:
+    0:
+      - producer: cpython-3.6..3.13-c+py
+        stream: |
+          PERSID a
+          RAW b'b\\n.'
+        loads: false
+"""
+
+
+def test_a_variant_result_is_what_its_stream_is_held_to(tmp_path, opened):
+    cases = read_cases(tmp_path, "dump", VARIANT_RESULTS)
+    got = results(cases["pid-int-p0"], opened["c"], opened["reference"])
+    assert {check: r.outcome for (check, _), r in got.items()} == {
+        "load": "pass", "dump-bytes": "pass", "dump-equivalent": "pass", "dump-readable": "pass"}
+
+
+def test_a_stream_that_does_not_load_back_is_not_judged(tmp_path, opened):
+    cases = read_cases(tmp_path, "dump", VARIANT_RESULTS)
+    c = results(cases["pid-newline-p0"], opened["c"], opened["reference"])
+    assert (c["load", 0].outcome, c["dump-bytes", 0].outcome) == ("skip", "pass")
+    assert c["dump-readable", 0].outcome == "skip"
+    assert "loads: false" in c["load", 0].message
+    # The reference refuses to write it; that is not judged either.
+    ref = results(cases["pid-newline-p0"], opened["reference"], opened["reference"])
+    assert ref["dump-bytes", 0].outcome == "skip"
+    assert ref["dump-bytes", 0].message.startswith("refused, where cpython-3.6..3.13-c+py writes")

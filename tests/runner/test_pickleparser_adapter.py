@@ -152,7 +152,12 @@ def test_persistent_id(adapter):
 
 def test_out_of_band_buffer(adapter):
     data = pickle.dumps(pickle.PickleBuffer(bytearray(b"ab")), 5, buffer_callback=lambda buffer: False)
-    assert load(adapter, data, buffers=["6162"]) == {"ok": True, "object": {"type": "bytearray", "value": "6162"}}
+    given = {"type": "bytearray", "value": "6162"}
+    assert load(adapter, data, buffers=[given]) == {"ok": True, "object": given}
+    readonly = {"type": "bytes", "value": "6162"}
+    assert load(adapter, data, buffers=[readonly]) == {"ok": True, "object": readonly}
+    malformed = load(adapter, data, buffers=["6162"])
+    assert (malformed["ok"], malformed["kind"]) == (False, "protocol")
     answer = load(adapter, data)
     assert (answer["ok"], answer["kind"]) == (False, "rejected")
 

@@ -83,7 +83,7 @@ def test_out_of_band_buffers():
     with Adapter([sys.executable, WORKER, "c"], timeout=20) as worker:
         dumped = worker.request({"op": "dump", "protocol": 5, "object": doc,
                                  "options": {"buffer_callback": "oob"}})
-        assert dumped["buffers"] == [b"xyz".hex()]
+        assert dumped["buffers"] == [{"type": "bytearray", "value": b"xyz".hex()}]
         loaded = worker.request({"op": "load", "data": dumped["data"],
                                  "options": {"buffers": dumped["buffers"]}})
         assert loaded["ok"], loaded

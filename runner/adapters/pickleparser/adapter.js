@@ -102,16 +102,18 @@ function load(request) {
             return { ok: false, kind: 'unsupported', message: 'pickleparser has no ' + name + ' option' };
         }
     }
-    // Buffers given out of band (PEP 574) are what NEXT_BUFFER pushes; the
-    // Python worker hands them over as bytearrays, so they are described so.
-    const given = new Set();
+    // Buffers given out of band (PEP 574) are what NEXT_BUFFER pushes: tagged
+    // bytes (read-only) or bytearray (writable) values, described back as
+    // the type they were given as.
+    const given = new Map();
     const buffers = [];
-    for (const text of options.buffers || []) {
-        if (typeof text !== 'string' || !HEX.test(text)) {
-            return { ok: false, kind: 'protocol', message: 'load: "buffers" must be hex strings' };
+    for (const tagged of options.buffers || []) {
+        if (!tagged || (tagged.type !== 'bytes' && tagged.type !== 'bytearray') ||
+                typeof tagged.value !== 'string' || !HEX.test(tagged.value)) {
+            return { ok: false, kind: 'protocol', message: 'load: "buffers" must be tagged bytes or bytearray values' };
         }
-        const buffer = Uint8Array.from(Buffer.from(text, 'hex'));
-        given.add(buffer);
+        const buffer = Uint8Array.from(Buffer.from(tagged.value, 'hex'));
+        given.set(buffer, tagged.type);
         buffers.push(buffer);
     }
     const parser = new library.Parser({
@@ -248,7 +250,7 @@ function encodeOne(value, hashable, given, child) {
     }
     if (value === null) return { type: 'none' };
     if (value instanceof Uint8Array) {
-        if (given.has(value)) {
+        if (given.get(value) === 'bytearray') {
             if (hashable) throw new Undescribable('a bytearray used as a dict key or set member');
             return { type: 'bytearray', value: Buffer.from(value).toString('hex') };
         }
