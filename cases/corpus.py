@@ -56,12 +56,15 @@ VARIANT_FIELDS = ("producer", "stream", "fails", "result", "loads", "note")
 OUTCOME_FIELDS = ("result", "reject", "seen", "note")
 FAILURES = ("truncated", "unknown-opcode", "bad-argument", "stack", "memo", "frame",
             "limit", "forbidden", "malformed")
-DUMP_OPTIONS = {"fix_imports": (bool,), "buffer_callback": ("oob",)}
-LOAD_OPTIONS = {"encoding": (str,), "errors": (str,), "fix_imports": (bool,), "buffers": (list,)}
+DUMP_OPTIONS = {"fix_imports": (bool,), "buffer_callback": ("oob",), "sequence": (bool,),
+                "clear_memo": (bool,), "reducer_override": (str,)}
+LOAD_OPTIONS = {"encoding": (str,), "errors": (str,), "fix_imports": (bool,), "buffers": (list,),
+                "sequence": (bool,), "allow_globals": (list,)}
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _REF = re.compile(r"(?:(?:gh|bpo|pep)-[0-9]+|https?://\S+)\Z")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})*\Z")
+_GLOBAL = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*\Z")  # module:qualname
 
 
 class Problem:
@@ -449,6 +452,10 @@ class _CaseReader:
             if not all(isinstance(b, (bytes, bytearray)) for b in buffers):
                 self.problem("load-options", "buffers is a list of !bytes (read-only) "
                              "or !bytearray (writable)")
+            allowed = case.load_options.get("allow_globals", [])
+            if isinstance(allowed, list) and not all(isinstance(g, str) and _GLOBAL.match(g)
+                                                     for g in allowed):
+                self.problem("load-options", "allow_globals is a list of module:name")
 
     def options(self, field, known):
         value = self.entry[field]
@@ -465,6 +472,19 @@ class _CaseReader:
                     name, option, " or ".join(k.__name__ if isinstance(k, type) else repr(k)
                                               for k in kinds)))
         return dict(value)
+
+    def check_dump_options(self, case):
+        """sequence dumps the items of a list; clear_memo is between them."""
+        options = case.options
+        if options.get("sequence") is True and not isinstance(case.object, list):
+            self.problem("options", "sequence: true dumps the items of a list; the object "
+                         "is not a list")
+        if options.get("clear_memo") is True and options.get("sequence") is not True:
+            self.problem("options", "clear_memo: true is between the dumps of sequence: true")
+        override = options.get("reducer_override")
+        if isinstance(override, str) and not _GLOBAL.match(override):
+            self.problem("options", "reducer_override names a function as module:qualname, "
+                         "not %r" % (override,))
 
     def protocol_number(self, field, value, line=None):
         if type(value) is not int or value not in PROTOCOLS:
@@ -495,6 +515,7 @@ class _CaseReader:
         case.result = entry.get("result", case.object)
         if "options" in entry:
             case.options = self.options("options", DUMP_OPTIONS)
+            self.check_dump_options(case)
         if "protocols" in entry:
             protocols = entry["protocols"]
             if not isinstance(protocols, list) or not protocols:

@@ -267,3 +267,26 @@ _register_extensions()
 # A function whose qualified name (<lambda>) names nothing: pickling it by
 # name must fail.
 LAMBDA = lambda: 0  # noqa: E731
+
+
+# Pickler.reducer_override (Python 3.8+, bpo-35900): functions f(obj) the
+# worker installs as `reducer_override = lambda self, obj: f(obj)`.
+
+def reduce_plain(obj):
+    """Plain instances as make(sorted state items); anything else as usual."""
+    if type(obj) is Plain:
+        return (make, (sorted(obj.__dict__.items()),))
+    return NotImplemented
+
+
+def reduce_builtins(obj):
+    """ints, floats and lists as calls of their type.  _pickle.c never asks
+    reducer_override about None, bools, ints, floats, str, bytes or the
+    built-in containers; pickle.py asks about every object."""
+    if type(obj) is int:
+        return (int, (str(obj),))
+    if type(obj) is float:
+        return (float, (repr(obj),))
+    if type(obj) is list:
+        return (list, (tuple(obj),))
+    return NotImplemented

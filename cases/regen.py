@@ -130,7 +130,7 @@ class Regenerator:
         message = _ADDRESS.sub("", answer.get("message", ""))
         if kind == "unpicklable":
             return None, True, "%s: %s" % (self.producer, message)
-        if kind == "unavailable":
+        if kind in ("unavailable", "unsupported"):  # reducer_override before 3.8
             return None
         raise RuntimeError("%s protocol %d: %s: %s" % (case.id, protocol, kind, message))
 

@@ -139,6 +139,9 @@ class Prepared:
         self._texts = {}  # protocol or (data, options) -> request text
         self._python2 = None
         self.load_options = wire_options(case.load_options)
+        if case.options.get("sequence") is True:
+            # several pickles back to back load back one load() at a time
+            self.load_options["sequence"] = "true"
 
     @property
     def expected_json(self):

@@ -129,8 +129,8 @@ def hello(kind):
         "dump_protocols": list(range(highest + 1)),
         "load_protocols": list(range(highest + 1)),
         "default_protocol": getattr(pickle, "DEFAULT_PROTOCOL", 0),
-        "load_options": ["encoding", "errors", "fix_imports", "buffers"]
-        if not PY2 else [],
+        "load_options": (["encoding", "errors", "fix_imports", "buffers"] if not PY2 else [])
+        + ["sequence", "allow_globals"],
         "pipeline": True,  # requests may be written before earlier ones are answered
     }
     if kind == "reference":
@@ -181,21 +181,68 @@ def _text(exc):
     return text
 
 
-def _with_hook(cls, name, hook):
-    """An instance-maker for cls with the hook `name` set.
+def _with_hooks(cls, hooks):
+    """An instance-maker for cls with the hooks (name -> function) set.
 
-    Python 3's C classes make the hook attribute read-only but may be
-    subclassed; Python 2's cPickle.Pickler is a factory function whose
-    objects take the attribute.
+    Python 3's C classes make the hook attributes read-only but may be
+    subclassed; Python 2's cPickle.Pickler and Unpickler are factory
+    functions whose objects take the attributes (cPickle's find_class is
+    called find_global), and its pickle.py classes are old-style classes
+    whose instances take them too.
     """
     if isinstance(cls, type):
-        return type(cls.__name__, (cls,), {name: lambda self, arg: hook(arg)})
+        return type(cls.__name__, (cls,), dict(
+            (name, (lambda hook: lambda self, *args: hook(*args))(hook))
+            for name, hook in hooks.items()))
 
     def make(*args, **kwargs):
         obj = cls(*args, **kwargs)
-        setattr(obj, name, hook)
+        for name, hook in hooks.items():
+            try:
+                setattr(obj, name, hook)
+            except AttributeError:  # cPickle
+                setattr(obj, "find_global", hook)
         return obj
     return make
+
+
+def _named(text):
+    """The object a "module:qualname" option names."""
+    module, _, qualname = text.partition(":")
+    __import__(module)
+    obj = sys.modules[module]
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _restricted(allowed):
+    """find_class allowing only the "module:name" globals listed ("Restricting
+    Globals" in the pickle documentation)."""
+    import pickle
+
+    allowed = frozenset(allowed)
+
+    def find_class(module, name):
+        if "%s:%s" % (module, name) not in allowed:
+            raise pickle.UnpicklingError("global '%s.%s' is forbidden" % (module, name))
+        return _named("%s:%s" % (module, name))
+    return find_class
+
+
+def _forget_extensions():
+    """Empty copyreg's cache of loaded extension codes.
+
+    CPython's unpicklers (both kinds, every version) consult find_class for
+    an EXT code only the first time the process meets it, then take the
+    object from copyreg._extension_cache: a restricted load is judged as in
+    a fresh process, whatever the worker loaded before.
+    """
+    try:
+        import copyreg
+    except ImportError:  # Python 2
+        import copy_reg as copyreg
+    copyreg._extension_cache.clear()
 
 
 _MODELS = {}  # tagged JSON text -> model value, for the latest objects
@@ -239,9 +286,25 @@ def dump(kind, request):
         kwargs["buffer_callback"] = collect
     if "fix_imports" in options and not PY2:
         kwargs["fix_imports"] = options["fix_imports"] == "true"
+    hooks = {"persistent_id": _persistent_id}
+    if "reducer_override" in options:
+        if sys.version_info < (3, 8):
+            return {"ok": False, "kind": "unsupported",
+                    "message": "reducer_override is new in Python 3.8"}
+        try:
+            hooks["reducer_override"] = _named(options["reducer_override"])
+        except Exception as exc:
+            return _error("unavailable", exc)
+    sequence = options.get("sequence") == "true"
+    if sequence and not isinstance(obj, list):
+        return {"ok": False, "kind": "protocol", "message": "sequence: the object is not a list"}
     try:
-        pickler = _with_hook(pickler_class, "persistent_id", _persistent_id)(out, protocol, **kwargs)
-        pickler.dump(obj)
+        pickler = _with_hooks(pickler_class, hooks)(out, protocol, **kwargs)
+        # sequence: the items, one dump each, through one pickler sharing its memo
+        for index, item in enumerate(obj if sequence else [obj]):
+            if index and options.get("clear_memo") == "true":
+                pickler.clear_memo()
+            pickler.dump(item)
     except Exception as exc:
         return _error("unpicklable", exc)
     answer = {"ok": True, "data": _hex(out.getvalue())}
@@ -295,9 +358,21 @@ def load(kind, request):
     elif options.get("encoding") not in (None, "ASCII", "ascii"):
         return {"ok": False, "kind": "unsupported",
                 "message": "Python 2 unpicklers take no encoding"}
+    hooks = {"persistent_load": _persistent_load}
+    if "allow_globals" in options:
+        hooks["find_class"] = _restricted(options["allow_globals"])
+        _forget_extensions()
     try:
-        make = _with_hook(unpickler_class, "persistent_load", _persistent_load)
-        result = make(io.BytesIO(data), **kwargs).load()
+        stream = io.BytesIO(data)
+        unpickler = _with_hooks(unpickler_class, hooks)(stream, **kwargs)
+        if options.get("sequence") == "true":
+            # load() again on the same unpickler until the input is used up:
+            # its memo lasts from one pickle to the next (every CPython)
+            result = []
+            while stream.tell() < len(data):
+                result.append(unpickler.load())
+        else:
+            result = unpickler.load()
     except Exception as exc:
         answer = _error("rejected", exc)
         answer["clean"] = isinstance(exc, _clean_rejections())

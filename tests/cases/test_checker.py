@@ -102,6 +102,27 @@ BROKEN = [
      [(6, "refs")]),
     ("bad load-options buffers", "dump", edit(DUMP, "    object: 1\n", "    object: 1\n    load-options: {buffers: [1]}\n"),
      [(6, "load-options")]),
+    ("sequence of no list", "dump", edit(DUMP, "    object: 1\n", "    object: 1\n    options: {sequence: true}\n"),
+     [(6, "options")]),
+    ("sequence not a bool", "dump", edit(DUMP, "    object: 1\n", "    object: [1]\n    options: {sequence: 'yes'}\n"),
+     [(6, "options")]),
+    ("clear_memo without sequence", "dump", edit(DUMP, "    object: 1\n", "    object: [1]\n    options: {clear_memo: true}\n"),
+     [(6, "options")]),
+    ("reducer_override not module:qualname", "dump",
+     edit(DUMP, "    object: 1\n", "    object: 1\n    options: {reducer_override: reduce_plain}\n"),
+     [(6, "options")]),
+    ("reducer_override not text", "dump",
+     edit(DUMP, "    object: 1\n", "    object: 1\n    options: {reducer_override: [a]}\n"),
+     [(6, "options")]),
+    ("allow_globals not a list", "accept",
+     edit(ACCEPT, "    result: 1\n", "    result: 1\n    load-options: {allow_globals: 'a:b'}\n"),
+     [(10, "load-options")]),
+    ("allow_globals item not module:name", "accept",
+     edit(ACCEPT, "    result: 1\n", "    result: 1\n    load-options: {allow_globals: [builtins.len]}\n"),
+     [(10, "load-options")]),
+    ("load-options sequence not a bool", "accept",
+     edit(ACCEPT, "    result: 1\n", "    result: 1\n    load-options: {sequence: 1}\n"),
+     [(10, "load-options")]),
     ("duplicate key", "dump", edit(DUMP, "    title: a dump case\n", "    title: a dump case\n    title: again\n"),
      [(4, "title")]),
     ("duplicate key inside the object", "dump", edit(DUMP, "object: 1", "object: {a: 1, a: 2}"),
@@ -151,6 +172,27 @@ def test_good_files_check_clean(tmp_path, folder):
     loaded = corpus.load_corpus([tmp_path])
     assert loaded.problems == []
     assert len(loaded.cases) == 1 and loaded.cases[0].classification == folder
+
+
+# The options of several dumps, reducer_override and find_class restrictions.
+OPTIONED = [
+    ("dump", edit(DUMP, "    object: 1\n", "    object: [1, 2]\n    options: {sequence: true, "
+                  "clear_memo: true, reducer_override: 'picklespec.cases.fixtures:reduce_plain'}\n"),
+     {"sequence": True, "clear_memo": True,
+      "reducer_override": "picklespec.cases.fixtures:reduce_plain"}),
+    ("accept", edit(ACCEPT, "    result: 1\n", "    result: 1\n    load-options: {sequence: true, "
+                    "allow_globals: ['builtins:len', 'picklespec.cases.fixtures:Outer.Inner']}\n"),
+     {"sequence": True, "allow_globals": ["builtins:len", "picklespec.cases.fixtures:Outer.Inner"]}),
+]
+
+
+@pytest.mark.parametrize("folder, text, options", OPTIONED)
+def test_new_options_check_clean(tmp_path, folder, text, options):
+    write_case_file(tmp_path, folder, text)
+    loaded = corpus.load_corpus([tmp_path])
+    assert loaded.problems == []
+    case = loaded.cases[0]
+    assert (case.options if folder == "dump" else case.load_options) == options
 
 
 @pytest.mark.parametrize("what, folder, text, expected", BROKEN, ids=[b[0] for b in BROKEN])

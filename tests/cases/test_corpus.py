@@ -10,6 +10,8 @@ their result, reject cases an UnpicklingError, implementation-defined cases
 one of their outcomes.
 """
 
+import copyreg
+import importlib
 import io
 import pickle
 import sys
@@ -47,13 +49,28 @@ def dump_with(pickler_class, case, protocol):
     if case.options.get("buffer_callback") == "oob" and protocol >= 5:
         kwargs["buffer_callback"] = lambda buf: False
 
-    class Hooked(pickler_class):
-        def persistent_id(self, obj):
-            return obj.pid if isinstance(obj, model.PersistentId) else None
-
+    hooks = {"persistent_id": lambda self, obj: obj.pid if isinstance(obj, model.PersistentId)
+             else None}
+    if "reducer_override" in case.options:
+        override = named(case.options["reducer_override"])
+        hooks["reducer_override"] = lambda self, obj: override(obj)
     out = io.BytesIO()
-    Hooked(out, protocol, **kwargs).dump(obj)
+    pickler = type("Hooked", (pickler_class,), hooks)(out, protocol, **kwargs)
+    # sequence: each item through one pickler; clear_memo between them
+    for index, item in enumerate(obj if case.options.get("sequence") else [obj]):
+        if index and case.options.get("clear_memo"):
+            pickler.clear_memo()
+        pickler.dump(item)
     return out.getvalue()
+
+
+def named(text):
+    """The object a module:qualname option names."""
+    module, _, qualname = text.partition(":")
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 def load_with(unpickler_class, data, options):
@@ -62,11 +79,31 @@ def load_with(unpickler_class, data, options):
     if "buffers" in options:
         kwargs["buffers"] = [type(b)(b) for b in options["buffers"]]
 
-    class Hooked(unpickler_class):
-        def persistent_load(self, pid):
-            return model.PersistentId(pid)
+    hooks = {"persistent_load": lambda self, pid: model.PersistentId(pid)}
+    if "allow_globals" in options:
+        allowed = set(options["allow_globals"])
 
-    return model.describe(Hooked(io.BytesIO(data), **kwargs).load())
+        def find_class(self, module, name):
+            if "%s:%s" % (module, name) not in allowed:
+                raise pickle.UnpicklingError("global '%s.%s' is forbidden" % (module, name))
+            return named("%s:%s" % (module, name))
+        hooks["find_class"] = find_class
+        copyreg._extension_cache.clear()  # CPython asks find_class about a code only once
+    stream = io.BytesIO(data)
+    unpickler = type("Hooked", (unpickler_class,), hooks)(stream, **kwargs)
+    if options.get("sequence"):
+        result = []
+        while stream.tell() < len(data):
+            result.append(unpickler.load())
+        return model.describe(result)
+    return model.describe(unpickler.load())
+
+
+def load_options_of(case):
+    """A dump case's load-options: several pickles load back as a sequence."""
+    if case.options.get("sequence"):
+        return dict(case.load_options, sequence=True)
+    return case.load_options
 
 
 def check_dumps(pickler_class, case, producer, refuse_unloadable=False):
@@ -118,9 +155,9 @@ def test_every_dump_stream_loads_back(case):
                 continue
             if not variant.loads:
                 with pytest.raises(Exception):
-                    load_with(pickle.Unpickler, variant.stream, case.load_options)
+                    load_with(pickle.Unpickler, variant.stream, load_options_of(case))
                 continue
-            got = load_with(pickle.Unpickler, variant.stream, case.load_options)
+            got = load_with(pickle.Unpickler, variant.stream, load_options_of(case))
             assert model.equal(got, case.result_for(variant)), \
                 "protocol %d, %s: loads as %r" % (protocol, variant.producer_text, got)
             loaded += 1

@@ -545,3 +545,52 @@ def test_a_stream_that_does_not_load_back_is_not_judged(tmp_path, opened):
     ref = results(cases["pid-newline-p0"], opened["reference"], opened["reference"])
     assert ref["dump-bytes", 0].outcome == "skip"
     assert ref["dump-bytes", 0].message.startswith("refused, where cpython-3.6..3.13-c+py writes")
+
+
+# -- several dumps, reducer_override, find_class restrictions ------------------
+
+SEQUENCES = """\
+- id: twice
+  title: one list dumped twice through one pickler
+  tags: [clear-memo]
+  object: [&tw [1], *tw]
+  options: {sequence: true}
+  protocols: [2]
+  streams:
+    2:
+      - producer: cpython-3.8..3.13-c+py
+        stream: |
+          PROTO 2
+          EMPTY_LIST
+          BINPUT 0
+          BININT1 1
+          APPEND
+          STOP
+          PROTO 2
+          BINGET 0
+          STOP
+"""
+
+
+def test_a_sequence_dump_loads_back_as_a_sequence(tmp_path, opened):
+    case = read_cases(tmp_path, "dump", SEQUENCES)["twice"]
+    assert checks.Prepared(case).load_options == {"sequence": "true"}
+    for kind in ("c", "py", "reference"):
+        got = results(case, opened[kind], opened["reference"])
+        assert {r.outcome for r in got.values()} == {"pass"}, [r for r in got.values() if r.outcome != "pass"]
+
+
+# Cases of the corpus, one per feature and outcome, on this interpreter's targets.
+CORPUS_CASES = ["sequence-shared-list-cleared", "reducer-override-plain", "reducer-override-int",
+                "find-class-allowed-ext", "find-class-forbidden-behind-memo",
+                "find-class-forbidden-ext", "load-sequence-memo-persists"]
+
+
+def test_the_new_options_reach_every_kind(opened):
+    corpus = load_corpus()
+    for case_id in CORPUS_CASES:
+        case = corpus.by_id(case_id)
+        for kind in ("c", "py", "reference"):
+            got = results(case, opened[kind], opened["reference"])
+            assert got and {r.outcome for r in got.values()} == {"pass"}, (case_id, kind, [
+                r for r in got.values() if r.outcome != "pass"])

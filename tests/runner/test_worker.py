@@ -125,3 +125,92 @@ def test_the_runner_names_an_answer_too_deep_to_read():
     # deeper than any interpreter's JSON reader goes (3.13's reaches past 5000)
     too_deep = b'{"ok": true, "object": ' + b"[" * 500000 + b"]" * 500000 + b"}"
     assert "deeper than the protocol allows" in adapter._decode(too_deep)
+
+
+# Several dumps through one pickler, reducer_override, find_class restrictions.
+
+SHARED = {"type": "list", "id": "1", "items": [{"type": "int", "value": "7"}]}
+TWICE = {"type": "list", "items": [SHARED, {"type": "ref", "id": "1"}]}
+FIXTURES = "picklespec.cases.fixtures"
+
+
+def _worker(label, kind):
+    python = sys.executable if kind == "reference" else _pick(label)
+    worker = Adapter([python, WORKER, kind], timeout=20)
+    hello = worker.request({"op": "hello"})
+    if not hello["ok"]:
+        worker.close()
+        pytest.skip("%s has no %s pickler: %s" % (label, kind, hello.get("kind_error")))
+    return worker, hello
+
+
+KINDS = [(label, kind) for label in ["2.7", "3.6", "3.8", "3.13"] for kind in ("c", "py")] + \
+    [("this", "reference")]
+
+
+@pytest.mark.parametrize("label, kind", KINDS)
+def test_sequence_shares_the_memo_unless_cleared(label, kind):
+    worker, hello = _worker(label, kind)
+    with worker:
+        assert {"sequence", "allow_globals"} <= set(hello["load_options"])
+        shared = worker.request({"op": "dump", "protocol": 2, "object": TWICE,
+                                 "options": {"sequence": "true"}})
+        cleared = worker.request({"op": "dump", "protocol": 2, "object": TWICE,
+                                  "options": {"sequence": "true", "clear_memo": "true"}})
+        # The second pickle of the shared dump is PROTO 2, BINGET, STOP.
+        first, second = bytes.fromhex(shared["data"]).split(b".\x80\x02")
+        assert second[:1] == b"h" and second[2:] == b"."
+        one = bytes.fromhex(cleared["data"])
+        assert one.count(b"K\x07") == 2 and one.count(b".") == 2
+        for data, same in ((shared["data"], True), (cleared["data"], False)):
+            loaded = worker.request({"op": "load", "data": data, "options": {"sequence": "true"}})
+            assert loaded["ok"], loaded
+            a, b = model.from_json(loaded["object"])
+            assert a == b == [7] and (a is b) is same
+
+
+@pytest.mark.parametrize("label, kind", KINDS)
+def test_reducer_override(label, kind):
+    worker, hello = _worker(label, kind)
+    with worker:
+        plain = model.to_json(model.Object(model.Global(FIXTURES, "Plain"), (), via="newobj",
+                                           state={"a": 1}))
+        for obj, function in ((plain, "reduce_plain"), ({"type": "int", "value": "5"},
+                                                        "reduce_builtins")):
+            answer = worker.request({"op": "dump", "protocol": 2, "object": obj,
+                                     "options": {"reducer_override": FIXTURES + ":" + function}})
+            old = hello["version"].startswith(("2.", "3.6.", "3.7."))
+            if old:
+                assert answer["ok"] is False and answer["kind"] == "unsupported"
+                continue
+            data = bytes.fromhex(answer["data"])
+            if function == "reduce_plain":
+                assert b"picklespec.cases.fixtures\nmake\n" in data and b"Plain" not in data
+            elif kind == "py":  # pickle.py asks about every object, ints too
+                assert b"builtins\nint\n" in data or b"__builtin__\nlong\n" in data
+            else:  # _pickle.c (and the reference) never ask about an int
+                assert data == b"\x80\x02K\x05."
+
+
+EXT240 = "8002" + "82f0" + "2e"  # PROTO 2, EXT1 240, STOP
+
+
+@pytest.mark.parametrize("label, kind", KINDS)
+def test_allow_globals(label, kind):
+    worker, hello = _worker(label, kind)
+    with worker:
+        function = "c%s\nfunction\n." % FIXTURES
+        data = function.encode().hex()
+        allowed = worker.request({"op": "load", "data": data,
+                                  "options": {"allow_globals": [FIXTURES + ":function"]}})
+        assert allowed["ok"] and allowed["object"]["name"] == "function"
+        refused = worker.request({"op": "load", "data": data,
+                                  "options": {"allow_globals": [FIXTURES + ":make"]}})
+        assert refused["kind"] == "rejected" and refused.get("clean", True)
+        assert "global '%s.function' is forbidden" % FIXTURES in refused["message"]
+        # An extension code loaded once is cached by CPython; a restricted
+        # load must still ask find_class about it.
+        assert worker.request({"op": "load", "data": EXT240})["ok"]
+        ext = worker.request({"op": "load", "data": EXT240,
+                              "options": {"allow_globals": [FIXTURES + ":make"]}})
+        assert ext["kind"] == "rejected" and "Extension1' is forbidden" in ext["message"]
