@@ -4,10 +4,7 @@ Each interpreter on the machine (CPython 2.7, 3.6+, PyPy) runs the same worker
 file; an interpreter that is not installed is skipped with the reason shown.
 """
 
-import glob
 import json
-import os
-import shutil
 import subprocess
 import sys
 
@@ -15,33 +12,22 @@ import pytest
 
 from picklespec.reference import model
 from picklespec.runner.adapter import Adapter
+from picklespec.runner.targets import WORKER, find_interpreters
 
-WORKER = os.path.join(os.path.dirname(model.__file__), os.pardir, "runner", "worker.py")
-if not os.path.exists(WORKER):  # installed layout: picklespec/runner/worker.py
-    import picklespec.runner
-
-    WORKER = os.path.join(os.path.dirname(picklespec.runner.__file__), "worker.py")
-
-
-def _interpreters():
-    found = {"this": sys.executable}
-    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    for path in sorted(glob.glob(os.path.join(root, "versions", "*", "bin", "python"))):
-        found[os.path.basename(os.path.dirname(os.path.dirname(path)))] = path
-    for name in ("pypy3", "pypy"):
-        if shutil.which(name):
-            found[name] = shutil.which(name)
-    return found
-
-
-INTERPRETERS = _interpreters()
+# The interpreters picklespec itself finds (PATH and pyenv), by the labels the
+# tests name: "this", "2.7", "3.13", "pypy3".
+INTERPRETERS = {"this": sys.executable}
+for _found in find_interpreters():
+    if _found.supported:
+        _label = ("pypy%d" % _found.version[0] if _found.implementation == "pypy"
+                  else "%d.%d" % _found.version[:2])
+        INTERPRETERS.setdefault(_label, _found.path)
 WANTED = ["this", "2.7", "3.6", "3.8", "3.13", "pypy3"]
 
 
 def _pick(label):
-    for name, path in INTERPRETERS.items():
-        if name == label or name.startswith(label + "."):
-            return path
+    if label in INTERPRETERS:
+        return INTERPRETERS[label]
     pytest.skip("no %s interpreter on this machine (looked in PATH and pyenv)" % label)
 
 
