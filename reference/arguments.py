@@ -28,7 +28,7 @@ back, so ``write(read(x)) == x`` holds for any line.
 
 import struct
 
-from .errors import BadArgumentError, TruncatedError
+from .errors import BadArgumentError, BadTextError, TruncatedError
 
 # Argument sizes that are not a fixed number of bytes (pickletools' constants).
 UP_TO_NEWLINE = -1
@@ -251,7 +251,8 @@ def _utf8(raw):
     try:
         return raw.decode("utf-8", "surrogatepass")
     except UnicodeDecodeError as exc:
-        raise BadArgumentError("invalid UTF-8: %s" % exc.reason) from None
+        raise BadTextError("invalid UTF-8: %s" % exc.reason, exc.encoding, exc.object,
+                           exc.start, exc.end, exc.reason) from None
 
 
 def _encode_utf8(value):

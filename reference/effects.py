@@ -21,14 +21,14 @@ is not in both standard libraries (the worker imports it from its file).
 
 Faults are raised where they are found.  A fault of the *stream* -- a state
 that is not a dict, an object without a ``__dict__`` -- raises
-`BuildError`, which the unpickler re-raises as its located StackError.
+`OperandError`, which the unpickler re-raises as its located StackError.
 What *called code* raises -- ``__setstate__``, an ``extend`` method, the
 ``__import__`` of a module -- propagates unchanged, as CPython lets it.
 """
 
 import sys
 
-__all__ = ["BuildError", "find_global", "follow", "whichmodule", "set_state", "extend"]
+__all__ = ["OperandError", "find_global", "follow", "whichmodule", "set_state", "extend"]
 
 _MISSING = object()
 
@@ -38,10 +38,19 @@ except AttributeError:  # Python 2
     _intern = intern  # noqa: F821
 
 
-class BuildError(TypeError):
-    """BUILD's operands do not fit: the state is not a dict (or a pair of
-    them), or the object has no ``__dict__`` to put it in.  A TypeError,
-    as both CPython unpicklers raise for it."""
+class OperandError(Exception):
+    """The object does not take what the opcode gives it: BUILD's state is
+    not a dict (or a pair of them), or the object has no ``__dict__`` to put
+    it in; APPENDS on an object with neither extend() nor append().
+
+    `builtin` is the built-in exception type both CPython unpicklers raise
+    for the same fault (AttributeError for a missing attribute), or None
+    where they disagree.
+    """
+
+    def __init__(self, message, builtin=None):
+        Exception.__init__(self, message)
+        self.builtin = builtin
 
 
 def find_global(module, qualname):
@@ -85,7 +94,7 @@ def whichmodule(obj, dotted_path):
     return "__main__"
 
 
-def set_state(obj, state, setstate=_MISSING):
+def set_state(obj, state):
     """BUILD: give obj its state (PEP 307).
 
     ``obj.__setstate__(state)`` when the object has that attribute -- even
@@ -99,10 +108,7 @@ def set_state(obj, state, setstate=_MISSING):
     pickles write an empty dict for an instance with no attributes, which is
     a dict, so they load.
     """
-    if setstate is _MISSING:
-        setstate = getattr(obj, "__setstate__", _MISSING)
-        if setstate is not _MISSING and _is_object_setstate(setstate):
-            setstate = _MISSING
+    setstate = getattr(obj, "__setstate__", _MISSING)
     if setstate is not _MISSING:
         setstate(state)
         return
@@ -111,25 +117,17 @@ def set_state(obj, state, setstate=_MISSING):
         state, slotstate = state
     if state is not None:
         if not isinstance(state, dict):
-            raise BuildError("state is a %s, not a dict" % type(state).__name__)
-        try:
-            inst_dict = obj.__dict__
-        except AttributeError:
-            raise BuildError("a %s has no __dict__" % type(obj).__name__)
+            raise OperandError("state is a %s, not a dict" % type(state).__name__)
+        inst_dict = getattr(obj, "__dict__", None)
+        if inst_dict is None:
+            raise OperandError("a %s has no __dict__" % type(obj).__name__, AttributeError)
         for k, v in state.items():
             inst_dict[_intern(k) if type(k) is str else k] = v
     if slotstate is not None:
         if not isinstance(slotstate, dict):
-            raise BuildError("slot state is a %s, not a dict" % type(slotstate).__name__)
+            raise OperandError("slot state is a %s, not a dict" % type(slotstate).__name__)
         for k, v in slotstate.items():
             setattr(obj, k, v)
-
-
-def _is_object_setstate(setstate):
-    # No Python so far gives object a __setstate__; should one, a bound
-    # method of object's own would not be one defined by the class.
-    func = getattr(setstate, "__func__", None)
-    return func is not None and func is getattr(object, "__setstate__", None)
 
 
 def extend(obj, items):
@@ -138,12 +136,15 @@ def extend(obj, items):
 
     The lookup happens even for no items: the resolution of gh-135573
     (_pickle.c returned early and accepted any object); an object with
-    neither method raises AttributeError, as both unpicklers do.
+    neither is an OperandError (AttributeError in both unpicklers).
     """
     method = getattr(obj, "extend", _MISSING)
     if method is not _MISSING:
         method(items)
         return
-    append = obj.append
+    append = getattr(obj, "append", _MISSING)
+    if append is _MISSING:
+        raise OperandError("a %s has no extend() or append()" % type(obj).__name__,
+                           AttributeError)
     for item in items:
         append(item)

@@ -1,5 +1,20 @@
 """Errors raised by the reference pickler and unpickler.
 
+Two kinds of failure, told apart where they are raised:
+
+- a fault of the *stream* raises one of the UnpicklingError subclasses
+  below, located at the opcode.  Where both CPython unpicklers raise a
+  specific built-in type for the same fault (ValueError for an unsupported
+  protocol, TypeError for REDUCE of something that is not callable, ...),
+  the class derives from that type too, so code written for either
+  ``except`` clause catches it (`UnsupportedProtocolError`,
+  `OperandTypeError`, ...);
+- what *called code* raises -- find_class, persistent_load, the callables
+  REDUCE and NEWOBJ call, __setstate__, __reduce__ -- propagates unchanged,
+  the same exception object, as CPython lets it.  `note_location` records
+  where it happened: as attributes (`pickle_offset`, `pickle_opcode`) on
+  every version and as a PEP 678 note on 3.11+.
+
 Every error subclasses the standard library's own (`pickle.PicklingError`,
 `pickle.UnpicklingError`), so code written against `pickle` catches ours
 unchanged.  An unpickling error carries *where* it happened: the byte offset of
@@ -20,6 +35,15 @@ __all__ = [
     "FrameError",
     "LimitError",
     "ForbiddenError",
+    "UnsupportedProtocolError",
+    "BadValueError",
+    "BadTextError",
+    "NegativeMemoKeyError",
+    "UnregisteredExtensionError",
+    "OperandTypeError",
+    "OperandAttributeError",
+    "NameLookupError",
+    "note_location",
 ]
 
 
@@ -130,3 +154,86 @@ class ForbiddenError(UnpicklingError):
     """`find_class` (or a restriction built on it) refused a global."""
 
     kind = "forbidden"
+
+
+# -- stream faults that CPython raises as a built-in type ---------------------
+# Each is the reference's located error *and* the built-in exception both
+# CPython unpicklers raise for the same fault.
+
+
+class UnsupportedProtocolError(BadArgumentError, ValueError):
+    """PROTO names a protocol this unpickler does not know (ValueError in CPython)."""
+
+
+class BadValueError(BadArgumentError, ValueError):
+    """A text argument int() or float() refuses, or a STRING escape that
+    does not end (ValueError in CPython)."""
+
+
+class BadTextError(BadArgumentError, UnicodeDecodeError):
+    """Bytes that are not text in the encoding the opcode reads them in
+    (UnicodeDecodeError in CPython)."""
+
+    def __init__(self, message, encoding, raw, start, end, reason, offset=None, opcode=None):
+        UnicodeDecodeError.__init__(self, encoding, raw, start, end, reason)
+        self.message = message
+        self.offset = offset
+        self.opcode = opcode
+        self._text = self._render()
+
+    def located(self, offset, opcode):
+        if self.offset is None:
+            self.offset = offset
+        if self.opcode is None:
+            self.opcode = opcode
+        self._text = self._render()
+        return self
+
+    def __str__(self):
+        return self._text
+
+
+class NegativeMemoKeyError(MemoError, ValueError):
+    """PUT of a negative memo index (ValueError in CPython, bpo-12847)."""
+
+
+class UnregisteredExtensionError(BadArgumentError, ValueError):
+    """An EXT code that copyreg's registry does not hold (ValueError in CPython)."""
+
+
+class OperandTypeError(StackError, TypeError):
+    """An operand of the wrong type: REDUCE of something not callable, its
+    arguments not a tuple, an unhashable dict key (TypeError in CPython)."""
+
+
+class OperandAttributeError(StackError, AttributeError):
+    """An operand without what the opcode uses: BUILD on an object without
+    __dict__, APPENDS on one without extend() or append() (AttributeError
+    in CPython)."""
+
+
+class NameLookupError(ForbiddenError, AttributeError):
+    """A global name the unpickler will not follow: a dotted name before
+    PROTO 4, a name inside <locals> (AttributeError in CPython, whose
+    lookup fails)."""
+
+
+def note_location(exc, offset, opcode):
+    """Record on exc, raised by called code, the opcode that called it.
+
+    The exception itself is not changed: same object, same type, same
+    message.  The place is kept as attributes, and on Python 3.11+ as a
+    PEP 678 note that tracebacks print.
+    """
+    if getattr(exc, "pickle_offset", None) is not None:
+        return exc  # noted by an inner load already
+    try:
+        exc.pickle_offset = offset
+        exc.pickle_opcode = opcode
+    except AttributeError:  # an exception type without a __dict__
+        return exc
+    add_note = getattr(exc, "add_note", None)
+    if add_note is not None:
+        add_note("when unpickling: raised by code that opcode %s at offset %d called"
+                 % (opcode, offset))
+    return exc

@@ -39,32 +39,32 @@ view.
 
 Errors
 ------
-A malformed stream raises a subclass of `errors.UnpicklingError` that names
-the byte offset of the opcode (from the start of the pickle) and the opcode.
-Where the machine ends and called code begins:
+Each failure is classified where it is raised, as one of two kinds:
 
-- stream faults, each raising the subclass that names it: truncation, unknown opcodes, bad
-  arguments, stack underflow and missing MARKs, memo misses, frames that lie,
-  limits, and operands of the wrong type -- REDUCE of a non-callable or with
-  non-tuple arguments, NEWOBJ of a non-class, BUILD with a non-dict state or
-  on an object without __dict__, APPENDS/ADDITEMS on something without
+- a fault of the *stream* raises a subclass of `errors.UnpicklingError`
+  that names the byte offset of the opcode (from the start of the pickle)
+  and the opcode: truncation, unknown opcodes, bad arguments, stack
+  underflow and missing MARKs, memo misses, frames that lie, limits, and
+  operands of the wrong type -- REDUCE of a non-callable or with non-tuple
+  arguments, NEWOBJ of a non-class, BUILD with a non-dict state or on an
+  object without __dict__, APPENDS/ADDITEMS on something without
   extend/append/add, item opcodes that fail on the machine's own types (a
-  list given SETITEM), unhashable dict keys or set members (StackError);
-- what *called code* raises -- find_class and persistent_load (ImportError,
-  or AttributeError for a missing name), the callables REDUCE, NEWOBJ, INST
-  and OBJ call, __setstate__, the item methods of objects the machine did
-  not make, the `buffers` iterator, Python-level __hash__ and __eq__ of keys
-  -- becomes an UnpicklingError of kind "malformed" located at the opcode,
-  whose __cause__ is the original exception.  The standard library lets
-  these escape as they are; here every stream a caller cannot load is one
-  clean rejection (as the conformance runner counts them), and the original
-  is one attribute away.  An UnpicklingError that called code raises itself
-  (a restricted find_class's ForbiddenError) is passed on, located.
+  bytearray given SETITEM), unhashable dict keys or set members.  Where
+  both CPython unpicklers raise a specific built-in type for the fault, the
+  class derives from it too (`errors.OperandTypeError` is a TypeError);
+- what *called code* raises -- find_class and persistent_load, the
+  callables REDUCE, NEWOBJ, INST and OBJ call, __setstate__, the item
+  methods of objects the machine did not make, the `buffers` iterator,
+  Python-level __hash__ and __eq__ of keys -- propagates unchanged, the same
+  object, as CPython lets it: ``except ImportError`` around a load works.
+  `errors.note_location` records the opcode that made the call on it
+  (attributes, and a PEP 678 note on 3.11+).
 
-The loop tells the two apart without a check per opcode: calls out of the
-machine go through `_call_out`, which notes what they raise, and any other
-exception is classified by where it was raised (`_fault`): pickle.py's
-IndexError from an empty stack becomes a StackError here.
+Every call out of the machine goes through `_call_out` (or an inlined copy
+of it), which hands what the call raised to the loop wrapped in
+`_CalledCode`; the loop unwraps it, notes the location and raises the
+original.  Anything else the loop catches was raised by the machine
+itself: an IndexError there is the stack, or the input, running out.
 
 Empty input, or input that ends where an opcode should start, raises
 `InputExhausted`, a TruncatedError that is also an EOFError: the standard
@@ -94,22 +94,32 @@ reads any stream into the object model of `model`.
 
 import _compat_pickle
 import codecs
+from _codecs import raw_unicode_escape_decode as _raw_unicode_escape_decode
 import copyreg
 import re
 import sys
 
 from . import arguments as A
-from . import model
+from . import effects, model
 from .errors import (
     BadArgumentError,
+    BadTextError,
+    BadValueError,
     ForbiddenError,
     FrameError,
     LimitError,
     MemoError,
+    NameLookupError,
+    NegativeMemoKeyError,
+    OperandAttributeError,
+    OperandTypeError,
     StackError,
     TruncatedError,
     UnknownOpcodeError,
     UnpicklingError,
+    UnregisteredExtensionError,
+    UnsupportedProtocolError,
+    note_location,
 )
 from .opcodes import HIGHEST_PROTOCOL, by_code, by_name, opcodes
 
@@ -159,6 +169,21 @@ class InputExhausted(TruncatedError, EOFError):
     """The input ended where an opcode should start (EOFError in the stdlib)."""
 
 
+class _CalledCode(Exception):
+    """What a call out of the machine raised, on its way to the loop."""
+
+    def __init__(self, exc):
+        self.exc = exc
+
+
+class _NeedMore(Exception):
+    """The input ended inside an opcode that more input may complete: the
+    I/O layer reads on, or raises `error` (a located TruncatedError)."""
+
+    def __init__(self, error):
+        self.error = error
+
+
 class _Stop(Exception):
     """STOP: how the handler hands the result to the loop (as in pickle.py)."""
 
@@ -192,6 +217,7 @@ def handles(name):
 
 
 _NESTING = frozenset({tuple, frozenset})
+_NESTING_TYPES = (tuple, frozenset)  # subclasses too: a namedtuple hashes as a tuple
 
 # The types of what opcodes make without calling anything.
 _MACHINE_TYPES = frozenset({type(None), bool, int, float, str, bytes, bytearray, list, tuple,
@@ -231,7 +257,7 @@ def _decimal(text, what):
     try:
         return int(text.encode("latin-1"))
     except ValueError as exc:
-        raise BadArgumentError("%s: %r is not a decimal integer (%s)" % (what, text, exc)) from None
+        raise BadValueError("%s: %r is not a decimal integer (%s)" % (what, text, exc)) from None
 
 
 def _unescape(raw):
@@ -244,9 +270,9 @@ def _unescape(raw):
         if body[:1].isdigit() and body[:1] < b"8":
             return bytes([int(body, 8) & 0xFF])
         if body == b"x":
-            raise BadArgumentError("STRING: invalid \\x escape")
+            raise BadValueError("STRING: invalid \\x escape")
         if not body:
-            raise BadArgumentError("STRING: a backslash ends the string")
+            raise BadValueError("STRING: a backslash ends the string")
         return _ESCAPES.get(body, b"\\" + body)
 
     return _ESCAPE.sub(one, raw)
@@ -259,7 +285,8 @@ def _names(text, encoding, what):
         module = first.encode("latin-1").decode(encoding)
         name = second.encode("latin-1").decode(encoding)
     except UnicodeDecodeError as exc:
-        raise BadArgumentError("%s: name is not %s: %s" % (what, encoding, exc.reason)) from None
+        raise BadTextError("%s: name is not %s: %s" % (what, encoding, exc.reason),
+                           exc.encoding, exc.object, exc.start, exc.end, exc.reason) from None
     if not module or not name:
         # pickle.py would try to import '' or look up ''; _pickle.c reports a
         # bad line.  An empty name names nothing.
@@ -278,7 +305,11 @@ class Unpickler:
 
     def __init__(self, file, *, fix_imports=True, encoding="ASCII", errors="strict",
                  buffers=None, limits=None):
-        if not (hasattr(file, "read") and hasattr(file, "readline")):
+        # Looked up as _pickle.c looks them up: a missing one is a TypeError,
+        # and what a property raises propagates (bpo-38384).
+        read = getattr(file, "read", None)
+        readline = getattr(file, "readline", None)
+        if read is None or readline is None:
             raise TypeError("file must have 'read' and 'readline' attributes")
         if encoding != "bytes":
             codecs.lookup(encoding)
@@ -316,12 +347,7 @@ class Unpickler:
     def find_class(self, module, name):
         """The object `module`.`name` names (override to restrict globals)."""
         sys.audit("pickle.find_class", module, name)
-        module, name = self._python3_name(module, name)
-        __import__(module, level=0)
-        obj = sys.modules[module]
-        for part in name.split("."):
-            obj = getattr(obj, part)
-        return obj
+        return effects.find_global(*self._python3_name(module, name))
 
     def persistent_load(self, pid):
         """The object a persistent id stands for (override or assign)."""
@@ -333,12 +359,14 @@ class Unpickler:
     def call(self, func, args):
         """REDUCE: func(*args)."""
         if not callable(func):
-            raise StackError("REDUCE: %s object is not callable" % type(func).__name__)
+            raise OperandTypeError("REDUCE: %s object is not callable" % type(func).__name__)
         try:  # _call_out, written out: REDUCE is frequent
-            return func(*args)
+            value = func(*args)
         except Exception as exc:
-            self._called_error = exc
-            raise
+            raise _CalledCode(exc) from None
+        if isinstance(value, _NESTING_TYPES):
+            self._check_made(value)
+        return value
 
     def instantiate(self, cls, args, via):
         """INST and OBJ: cls(*args), or cls.__new__(cls) for a class with no
@@ -346,8 +374,12 @@ class Unpickler:
         if not args and isinstance(cls, type) and not hasattr(cls, "__getinitargs__"):
             return self._call_out(cls.__new__, cls)
         if not callable(cls):
-            raise StackError("%s: %s object is not callable" % (via.upper(), type(cls).__name__))
-        return self._call_out(cls, *args)
+            raise OperandTypeError("%s: %s object is not callable"
+                                   % (via.upper(), type(cls).__name__))
+        value = self._call_out(cls, *args)
+        if isinstance(value, _NESTING_TYPES):
+            self._check_made(value)
+        return value
 
     def new_object(self, cls, args, kwargs, via):
         """NEWOBJ and NEWOBJ_EX: cls.__new__(cls, *args, **kwargs) (PEP 307, 3154)."""
@@ -356,56 +388,39 @@ class Unpickler:
         if not isinstance(cls, type):
             raise StackError("%s: the class is a %s, not a type" % (via.upper(), type(cls).__name__))
         try:  # _call_out, written out: NEWOBJ is frequent
-            return cls.__new__(cls, *args, **(kwargs or {}))
+            value = cls.__new__(cls, *args, **(kwargs or {}))
         except Exception as exc:
-            self._called_error = exc
-            raise
+            raise _CalledCode(exc) from None
+        if isinstance(value, _NESTING_TYPES):
+            self._check_made(value)
+        return value
 
     def build(self, obj, state):
-        """BUILD: __setstate__(state), else set the state's items (PEP 307)."""
-        setstate = getattr(obj, "__setstate__", None)
-        if setstate is not None:
-            self._call_out(setstate, state)
-            return
-        slotstate = None
-        if isinstance(state, tuple) and len(state) == 2:
-            state, slotstate = state
-        # A state that is not None must be a dict, even when it is falsy: the
-        # resolution of gh-128965 (pickle.py skipped falsy states); the same
-        # for the slot state, as _pickle.c checks (gh-144411, open).
-        if state is not None:
-            if not isinstance(state, dict):
-                raise StackError("BUILD: state is a %s, not a dict" % type(state).__name__)
-            inst_dict = getattr(obj, "__dict__", None)
-            if inst_dict is None:
-                raise StackError("BUILD: a %s has no __dict__" % type(obj).__name__)
-            intern = sys.intern
-            for k, v in state.items():
-                inst_dict[intern(k) if type(k) is str else k] = v
-        if slotstate is not None:
-            if not isinstance(slotstate, dict):
-                raise StackError("BUILD: slot state is a %s, not a dict" % type(slotstate).__name__)
-            for k, v in slotstate.items():
-                self._call_out(setattr, obj, k, v)
+        """BUILD: give obj its state (`effects.set_state`, PEP 307)."""
+        try:
+            effects.set_state(obj, state)
+        except effects.OperandError as exc:
+            error = OperandAttributeError if exc.builtin is AttributeError else StackError
+            raise error("BUILD: %s" % exc) from None
+        except Exception as exc:  # __setstate__, or a setattr the class defines
+            raise _CalledCode(exc) from None
 
     def extend(self, obj, items):
-        """APPEND and APPENDS on something that is not a list."""
-        # Looked up even for no items: the resolution of gh-135573
-        # (_pickle.c returned early and accepted any object).
-        method = getattr(obj, "extend", None)
-        if method is not None:
-            self._apply(obj, "APPENDS", method, items)
-            return
-        append = getattr(obj, "append", None)
-        if append is None:
-            raise StackError("%s object has no extend() or append()" % type(obj).__name__)
-        for item in items:
-            self._apply(obj, "APPENDS", append, item)
+        """APPEND and APPENDS on something that is not a list (`effects.extend`)."""
+        try:
+            effects.extend(obj, items)
+        except effects.OperandError as exc:
+            raise OperandAttributeError("APPENDS: %s" % exc) from None
+        except Exception as exc:
+            if type(obj) in _MACHINE_TYPES:  # a bytearray given a str, say
+                raise StackError("APPENDS on a %s: %s" % (type(obj).__name__, exc)) from None
+            raise _CalledCode(exc) from None
 
     def setitems(self, obj, items):
         """SETITEM and SETITEMS on something that is not a dict."""
         if items and not hasattr(obj, "__setitem__"):
-            raise StackError("%s object does not support item assignment" % type(obj).__name__)
+            raise OperandTypeError("%s object does not support item assignment"
+                                   % type(obj).__name__)
         for i in range(0, len(items), 2):
             self._apply(obj, "SETITEMS", obj.__setitem__, items[i], items[i + 1])
 
@@ -413,7 +428,7 @@ class Unpickler:
         """ADDITEMS on something that is not a set."""
         add = getattr(obj, "add", None)
         if add is None:
-            raise StackError("%s object has no add()" % type(obj).__name__)
+            raise OperandAttributeError("%s object has no add()" % type(obj).__name__)
         for item in items:
             self._apply(obj, "ADDITEMS", add, item)
 
@@ -425,9 +440,11 @@ class Unpickler:
             raise StackError("pickle stream refers to out-of-band data "
                              "but no *buffers* argument was given")
         try:
-            return self._call_out(next, self._buffers)
+            return next(self._buffers)
         except StopIteration:
             raise StackError("not enough out-of-band buffers") from None
+        except Exception as exc:  # the caller's iterator
+            raise _CalledCode(exc) from None
 
     def readonly_buffer(self, obj):
         """READONLY_BUFFER: a read-only view of obj (obj itself if read-only)."""
@@ -445,8 +462,11 @@ class Unpickler:
         if code <= 0:
             raise BadArgumentError("EXT specifies code <= 0")
         key = copyreg._inverted_registry.get(code)
-        if key is None:
-            raise BadArgumentError("unregistered extension code %d" % code)
+        if not key:
+            raise UnregisteredExtensionError("unregistered extension code %d" % code)
+        if not (type(key) is tuple and len(key) == 2 and all(type(k) is str for k in key)):
+            raise UnregisteredExtensionError("copyreg's registry holds %r for code %d, "
+                                             "not (module, name)" % (key, code))
         return self._call_out(self.find_class, *key)
 
     # -- the machine ---------------------------------------------------------
@@ -457,7 +477,6 @@ class Unpickler:
         self.append = self.stack.append
         self.proto = 0
         self._nested = {}  # id -> (tuple or frozenset, depth), for depth > 1
-        self._called_error = None
         self._max_depth = self._limits.max_depth
         self._max_marks = self._limits.max_marks
         self._max_memo = self._limits.max_memo
@@ -468,12 +487,13 @@ class Unpickler:
         self.metastack = []
         self.append = self.stack.append
         self._nested = {}
-        self._called_error = None
 
-    def _execute(self, data, pos, base):
+    def _execute(self, data, pos, base, final=True):
         """Run from data[pos] to STOP; return (result, offset after STOP).
 
         `base` is the offset of data[0] in the pickle, for error reports.
+        Unless `final`, more input may follow data: running out of it inside
+        an opcode raises `_NeedMore` instead of the TruncatedError.
         """
         dispatch = _DISPATCH if len(data) <= self._limits.max_length else self._checked_dispatch()
         frame_end = _NO_FRAME  # where the current frame ends
@@ -495,19 +515,28 @@ class Unpickler:
             except _Stop as stop:
                 return stop.value, pos
             except _Frame as frame:
-                frame_end = self._enter_frame(data, start, pos, frame_end, frame.length, base)
+                frame_end = self._enter_frame(data, start, pos, frame_end, frame.length, base,
+                                              final)
+            except _CalledCode as called:
+                exc = called.exc
+                break
             except UnpicklingError as exc:
-                if exc is self._called_error and exc.offset is not None:
-                    raise
-                raise self._located(exc, data, start, base, frame_end)
-            except Exception as exc:
-                if self._from_called_code(exc):
-                    fault = UnpicklingError("called code raised %s: %s" % (type(exc).__name__, exc))
+                raise self._stream_fault(exc, data, start, base, frame_end, final) from None
+            except IndexError:
+                # The machine's own IndexError: the input ended where an
+                # opcode must start, or an opcode popped an empty stack.
+                if start >= len(data):
+                    fault = InputExhausted("ran out of input before STOP")
                 else:
-                    fault = self._fault(exc, data, start, pos)
-                raise self._located(fault, data, start, base, frame_end) from exc
+                    fault = StackError("stack underflow")
+                raise self._stream_fault(fault, data, start, base, frame_end, final) from None
+        # Outside the except clause, so the exception keeps its own context.
+        name = by_code[data[start]].name
+        if isinstance(exc, UnpicklingError) and exc.offset is None:
+            exc.located(base + start, name)  # a restricted find_class's refusal
+        raise note_location(exc, base + start, name)
 
-    def _enter_frame(self, data, start, pos, frame_end, length, base):
+    def _enter_frame(self, data, start, pos, frame_end, length, base, final):
         """Check a FRAME (its arguments end at pos); return where it ends."""
         where = (base + start, "FRAME")
         if pos < frame_end < _NO_FRAME:
@@ -517,12 +546,14 @@ class Unpickler:
         if length > self._limits.max_length:
             raise LimitError("a FRAME of %d bytes is over max_length" % length).located(*where) from None
         if pos + length > len(data):
-            raise TruncatedError("a FRAME of %d bytes, but only %d remain"
-                                 % (length, len(data) - pos)).located(*where) from None
+            error = TruncatedError("a FRAME of %d bytes, but only %d remain"
+                                   % (length, len(data) - pos)).located(*where)
+            raise (error if final else _NeedMore(error)) from None
         return pos + length
 
-    def _located(self, exc, data, start, base, frame_end):
-        """exc, placed at the opcode that starts at data[start]."""
+    def _stream_fault(self, exc, data, start, base, frame_end, final):
+        """exc, placed at the opcode that starts at data[start]; _NeedMore
+        where more input could complete that opcode."""
         op = by_code.get(data[start]) if start < len(data) else None
         if type(exc) is TruncatedError and op is not None:
             claimed = _claimed_length(op, data, start + 1)
@@ -532,31 +563,17 @@ class Unpickler:
                 # The whole frame is in data, so running out is running past
                 # its end: a FrameError since gh-154848.
                 exc = FrameError("the argument runs past the end of its frame (%s)" % exc.message)
-        return exc.located(base + start, op.name if op is not None else None)
+        exc.located(base + start, op.name if op is not None else None)
+        if not final and isinstance(exc, TruncatedError):
+            return _NeedMore(exc)
+        return exc
 
-    def _fault(self, exc, data, start, pos):
-        """The UnpicklingError for an exception the machine's own code raised."""
-        if isinstance(exc, IndexError):
-            if pos == start:  # data[pos] itself: no opcode where one must be
-                return InputExhausted("ran out of input before STOP")
-            return StackError("stack underflow")
-        if isinstance(exc, (RecursionError, MemoryError)):
-            return LimitError("%s: %s" % (type(exc).__name__, exc))
-        if isinstance(exc, (ValueError, OverflowError)):
-            return BadArgumentError(str(exc))
-        return StackError("wrong operand type: %s: %s" % (type(exc).__name__, exc))
-
-    def _from_called_code(self, exc):
-        """Whether exc comes from code outside the machine: noted by
-        _call_out, or raised in a frame that is not the machine's (a
-        Python __hash__ of a key, say)."""
-        if exc is self._called_error:
-            return True
-        tb = exc.__traceback__
-        while tb.tb_next is not None:
-            tb = tb.tb_next
-        module = tb.tb_frame.f_globals.get("__name__", "")
-        return not module.startswith(_PACKAGE)
+    def _check_made(self, value):
+        """Bound the nesting of a tuple or frozenset that called code made
+        (REDUCE of builtins.tuple on a list, repeated, nests as deep as the
+        stream is long): as deep as what the machine builds itself."""
+        if any(isinstance(x, _NESTING_TYPES) for x in value):
+            self._check_depth(value)
 
     def _apply(self, obj, what, method, *args):
         """method(*args) of obj for an item opcode.  On a type the machine
@@ -571,12 +588,11 @@ class Unpickler:
 
     def _call_out(self, function, *args, **kwargs):
         """function(*args, **kwargs): code outside the machine, whose failure
-        is reported as its own rather than as a fault of the stream."""
+        is its own, not the stream's."""
         try:
             return function(*args, **kwargs)
         except Exception as exc:
-            self._called_error = exc
-            raise
+            raise _CalledCode(exc) from None
 
     def _checked_dispatch(self):
         """The dispatch table with every variable-length argument held to
@@ -618,9 +634,9 @@ class Unpickler:
             # Qualified names came with protocol 4 (PEP 3154); before a PROTO
             # of 4 the name is one attribute, and a dotted one names nothing.
             if self.proto < 4:
-                raise ForbiddenError("dotted name %r before PROTO 4" % name)
+                raise NameLookupError("dotted name %r before PROTO 4" % name)
             if "<locals>" in name.split("."):
-                raise ForbiddenError("%r names a local object" % name)
+                raise NameLookupError("%r names a local object" % name)
         return module, name
 
     def _check_depth(self, items):
@@ -628,7 +644,7 @@ class Unpickler:
         nested more than max_depth deep; remember how deep it is."""
         nested = self._nested
         depth = 1 + max(nested[id(x)][1] if id(x) in nested else 1
-                        for x in items if type(x) in _NESTING)
+                        for x in items if isinstance(x, _NESTING_TYPES))
         if depth > self._max_depth:
             raise LimitError("tuples or frozensets nested more than %d deep" % self._max_depth)
         nested[id(items)] = (items, depth)
@@ -748,11 +764,15 @@ class Unpickler:
 
     @handles("UNICODE")
     def load_UNICODE(self, text):
-        # raw-unicode-escape: latin-1, except \uXXXX and \UXXXXXXXX.
+        # raw-unicode-escape: latin-1, except \uXXXX and \UXXXXXXXX.  The
+        # codec's function itself: a codec looked up by name is imported on
+        # first use, and reading a stream imports nothing.
+        raw = text.encode("latin-1")
         try:
-            self.append(text.encode("latin-1").decode("raw-unicode-escape"))
+            self.append(_raw_unicode_escape_decode(raw)[0])
         except UnicodeDecodeError as exc:
-            raise BadArgumentError("UNICODE: %s" % exc.reason) from None
+            raise BadTextError("UNICODE: %s" % exc.reason, exc.encoding, raw, exc.start,
+                               exc.end, exc.reason) from None
 
     @handles("SHORT_BINUNICODE")
     def load_SHORT_BINUNICODE(self, value):
@@ -774,9 +794,9 @@ class Unpickler:
         try:
             value = float(text)
         except ValueError:
-            raise BadArgumentError("FLOAT: %r is not a float" % text) from None
+            raise BadValueError("FLOAT: %r is not a float" % text) from None
         if "_" in text or text != text.strip():
-            raise BadArgumentError("FLOAT: %r is not a float" % text)
+            raise BadValueError("FLOAT: %r is not a float" % text)
         if value in _INFINITIES and "n" not in text.lower():
             raise BadArgumentError("FLOAT: %r is out of range" % text)
         self.append(value)
@@ -860,7 +880,11 @@ class Unpickler:
         items = self.pop_mark()
         if len(items) % 2:
             raise StackError("odd number of items for DICT")
-        self.append(dict(zip(items[::2], items[1::2])))
+        try:
+            value = dict(zip(items[::2], items[1::2]))
+        except Exception as exc:
+            raise _hashing_fault(exc, items[::2], "DICT") from None
+        self.append(value)
 
     @handles("SETITEM")
     def load_SETITEM(self):
@@ -869,7 +893,10 @@ class Unpickler:
         key = stack.pop()
         target = stack[-1]
         if type(target) is dict:
-            target[key] = value
+            try:
+                target[key] = value
+            except Exception as exc:
+                raise _hashing_fault(exc, (key,), "SETITEM") from None
         else:
             self.setitems(target, [key, value])
 
@@ -880,7 +907,10 @@ class Unpickler:
             raise StackError("odd number of items for SETITEMS")
         target = self.stack[-1]
         if type(target) is dict:
-            target.update(zip(items[::2], items[1::2]))
+            try:
+                target.update(zip(items[::2], items[1::2]))
+            except Exception as exc:
+                raise _hashing_fault(exc, items[::2], "SETITEMS") from None
         else:
             self.setitems(target, items)
 
@@ -893,13 +923,20 @@ class Unpickler:
         items = self.pop_mark()
         target = self.stack[-1]
         if type(target) is set:
-            target.update(items)
+            try:
+                target.update(items)
+            except Exception as exc:
+                raise _hashing_fault(exc, items, "ADDITEMS") from None
         else:
             self.additems(target, items)
 
     @handles("FROZENSET")
     def load_FROZENSET(self):
-        items = frozenset(self.pop_mark())
+        members = self.pop_mark()
+        try:
+            items = frozenset(members)
+        except Exception as exc:
+            raise _hashing_fault(exc, members, "FROZENSET") from None
         if not _NESTING.isdisjoint(map(type, items)):
             self._check_depth(items)
         self.append(items)
@@ -958,7 +995,7 @@ class Unpickler:
     def load_PUT(self, text):
         key = int(text) if text.isdecimal() else _decimal(text, "PUT")
         if key < 0:
-            raise MemoError("negative PUT argument %d" % key)
+            raise NegativeMemoKeyError("negative PUT argument %d" % key)
         memo = self.memo
         memo[key] = self.stack[-1]
         if len(memo) > self._max_memo:
@@ -1020,7 +1057,8 @@ class Unpickler:
         args = stack.pop()
         # _pickle.c requires a tuple; pickle.py takes any iterable.
         if not isinstance(args, tuple):
-            raise StackError("REDUCE: the arguments are a %s, not a tuple" % type(args).__name__)
+            raise OperandTypeError("REDUCE: the arguments are a %s, not a tuple"
+                                   % type(args).__name__)
         stack[-1] = self.call(stack[-1], args)
 
     @handles("BUILD")
@@ -1067,7 +1105,7 @@ class Unpickler:
     @handles("PROTO")
     def load_PROTO(self, proto):
         if proto > HIGHEST_PROTOCOL:
-            raise BadArgumentError("unsupported pickle protocol: %d" % proto)
+            raise UnsupportedProtocolError("unsupported pickle protocol: %d" % proto)
         self.proto = proto
 
     @handles("STOP")
@@ -1089,6 +1127,34 @@ class Unpickler:
     def load_BINPERSID(self):
         stack = self.stack
         stack[-1] = self._call_out(self.persistent_load, stack[-1])
+
+
+def _hashing_fault(exc, keys, what):
+    """What exc, raised while hashing `keys` into a dict or set, is: the
+    stream's fault when a key is a value the machine makes that cannot be
+    hashed (a list as a dict key: TypeError in both CPython unpicklers),
+    else what called code raised (a class's own __hash__ or __eq__)."""
+    for key in keys:
+        if _unhashable(key):
+            return OperandTypeError("%s: unhashable %s" % (what, type(key).__name__))
+    return _CalledCode(exc)
+
+
+def _unhashable(value):
+    """Whether value is unhashable for a reason of its own, not of a class's
+    __hash__: a list, dict, set, bytearray or writable memoryview, or a
+    tuple or frozenset holding one."""
+    todo = [value]
+    while todo:
+        value = todo.pop()
+        kind = type(value)
+        if kind not in _MACHINE_TYPES:
+            continue
+        if kind.__hash__ is None or (kind is memoryview and not value.readonly):
+            return True
+        if kind is tuple:
+            todo.extend(value)
+    return False
 
 
 def _unknown_opcode(self):
@@ -1277,14 +1343,14 @@ def _load_seekable(unpickler, file):
     size = _CHUNK
     while True:
         try:
-            value, end = unpickler._execute(data, 0, base)
+            value, end = unpickler._execute(data, 0, base, final=False)
             break
-        except TruncatedError as exc:
-            more = None if exc is unpickler._called_error else _read_bytes(file.read, size)
+        except _NeedMore as need:
+            more = _read_bytes(file.read, size)
             if not more:
-                raise
-            data = data[exc.offset - base:] + more
-            base = exc.offset
+                raise need.error from None
+            data = data[need.error.offset - base:] + more
+            base = need.error.offset
             size *= 2  # so a large pickle is copied O(log n) times, not O(n)
     file.seek(start + base + end)
     return value
@@ -1297,13 +1363,13 @@ def _load_sequential(unpickler, file):
     base = 0
     while True:
         try:
-            return unpickler._execute(data, 0, base)[0]
-        except TruncatedError as exc:
-            more = None if exc is unpickler._called_error else _fetch(file, max_length)
+            return unpickler._execute(data, 0, base, final=False)[0]
+        except _NeedMore as need:
+            more = _fetch(file, max_length)
             if not more:
-                raise
-            data = data[exc.offset - base:] + more
-            base = exc.offset
+                raise need.error from None
+            data = data[need.error.offset - base:] + more
+            base = need.error.offset
 
 
 def _read_bytes(read, n):

@@ -375,7 +375,11 @@ def load(kind, request):
             result = unpickler.load()
     except Exception as exc:
         answer = _error("rejected", exc)
-        answer["clean"] = isinstance(exc, _clean_rejections())
+        # The reference lets what code the stream calls raise propagate, as
+        # CPython does, and marks it (pickle_offset): the stream was refused
+        # because that code failed, a rejection of the stream.
+        answer["clean"] = (isinstance(exc, _clean_rejections())
+                           or getattr(exc, "pickle_offset", None) is not None)
         return answer
     try:
         described = model.to_json(model.describe(result))
