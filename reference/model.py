@@ -37,11 +37,9 @@ worker that drives other interpreters imports it from its file.
 import math
 import sys
 
+from .effects import extend, find_global, set_state, whichmodule
+
 PY2 = sys.version_info[0] == 2
-try:
-    _intern = sys.intern
-except AttributeError:  # Python 2
-    _intern = intern  # noqa: F821
 
 if PY2:  # pragma: no cover - exercised through the 2.7 worker
     text_type = unicode  # noqa: F821
@@ -134,13 +132,47 @@ class PersistentId(object):
         return not self == other
 
     def __hash__(self):
-        try:
-            return hash((PersistentId, self.pid))
-        except TypeError:
-            return hash(PersistentId)
+        # Consistent with __eq__, which compares pids as graphs: equal pids
+        # hash alike even when a pid is a list (unhashable) or holds
+        # Objects (which hash by identity).  A constant for those would make
+        # a dict of such keys quadratic.
+        return structural_hash(self)
 
     def __repr__(self):
         return "PersistentId(%r)" % (self.pid,)
+
+
+def structural_hash(value, depth=3):
+    """A hash of value that `equal` values share: types and values, sets and
+    dict keys in any order, nan equal to nan; containers are looked into
+    `depth` levels deep (so cycles end), Objects and Buffers by type only."""
+    kind = type(value)
+    if kind is float:
+        return hash("nan") if value != value else hash(value)
+    if kind in (list, tuple):
+        if depth == 0:
+            return hash((kind.__name__, len(value)))
+        return hash((kind.__name__, len(value))
+                    + tuple(structural_hash(v, depth - 1) for v in value[:8]))
+    if kind in (dict, set, frozenset):
+        if depth == 0:
+            return hash((kind.__name__, len(value)))
+        total = 0
+        for v in value:  # order-free: equal sets and dicts iterate differently
+            total ^= structural_hash(v, depth - 1)
+        return hash((kind.__name__, len(value), total))
+    if kind is bytearray:
+        return hash((kind.__name__, bytes(value)))
+    if kind is PersistentId:
+        if depth == 0:
+            return hash(kind.__name__)
+        return hash((kind.__name__, structural_hash(value.pid, depth - 1)))
+    if kind in (Object, Buffer):
+        return hash(kind.__name__)
+    try:
+        return hash((kind.__name__, value))
+    except TypeError:
+        return hash(kind.__name__)
 
 
 class Buffer(object):
@@ -668,7 +700,7 @@ def describe(root):
         except Exception as exc:
             raise ModelError("cannot describe %s: %s" % (type(value).__name__, exc))
         if isinstance(reduced, (str, text_type)):
-            return Global(_which_module(value, reduced), reduced)
+            return Global(whichmodule(value, reduced.split(".")), reduced)
         reduced = tuple(reduced) + (None,) * (5 - len(reduced))
         func, args, state, listitems, dictitems = reduced[:5]
         via = "reduce"
@@ -722,28 +754,7 @@ def _is_picklebuffer(value):
 
 
 def _module_of(value):
-    return getattr(value, "__module__", None) or _which_module(value, _qualname_of(value))
-
-
-def _which_module(value, name):
-    """The module a global lives in (pickle's whichmodule): its __module__, or
-    the first loaded module where `name` finds this very object (Ellipsis,
-    NotImplemented: their reduction is just a name)."""
-    module = getattr(value, "__module__", None)
-    if module is not None:
-        return module
-    for module_name, module in list(sys.modules.items()):
-        if module is None or module_name == "__main__":
-            continue
-        obj = module
-        try:
-            for part in name.split("."):
-                obj = getattr(obj, part)
-        except AttributeError:
-            continue
-        if obj is value:
-            return module_name
-    return "__main__"
+    return getattr(value, "__module__", None) or whichmodule(value, _qualname_of(value).split("."))
 
 
 def _qualname_of(value):
@@ -763,15 +774,6 @@ def _nested_name(value):
         if isinstance(outer, type) and vars(outer).get(value.__name__) is value:
             return outer_name + "." + value.__name__
     return None
-
-
-def find_global(module, name):
-    """Import module and follow the dotted qualified name inside it."""
-    __import__(module)
-    obj = sys.modules[module]
-    for part in name.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def materialize(root, find=find_global, persistent=None, buffer=None):
@@ -865,46 +867,6 @@ def materialize(root, find=find_global, persistent=None, buffer=None):
         return out
 
     return complete(root)
-
-
-def set_state(obj, state):
-    """What BUILD does with a state (pickle.py's load_build, PEP 307)."""
-    setstate = getattr(obj, "__setstate__", None)
-    if setstate is not None and not _is_default_setstate(obj, setstate):
-        setstate(state)
-        return
-    slotstate = None
-    if isinstance(state, tuple) and len(state) == 2:
-        state, slotstate = state
-    if state:
-        inst_dict = obj.__dict__
-        for k, v in state.items():
-            if type(k) is str:
-                inst_dict[_intern(k)] = v
-            else:
-                inst_dict[k] = v
-    if slotstate:
-        for k, v in slotstate.items():
-            setattr(obj, k, v)
-
-
-def _is_default_setstate(obj, setstate):
-    # Python 3.11 gave object a default __setstate__-less __getstate__ but no
-    # __setstate__; a bound method whose function is object's own does not
-    # count as one defined by the class.
-    func = getattr(setstate, "__func__", None)
-    return func is not None and func is getattr(object, "__setstate__", None)
-
-
-def extend(obj, items):
-    """What APPENDS does: extend() when the object has it, else append() each."""
-    try:
-        ext = obj.extend
-    except AttributeError:
-        for item in items:
-            obj.append(item)
-    else:
-        ext(items)
 
 
 def equal(a, b):

@@ -232,6 +232,10 @@ _ESCAPE = re.compile(rb"\\(x[0-9A-Fa-f]{2}|[0-7]{1,3}|[\s\S]?)")
 
 _INFINITIES = (float("inf"), float("-inf"))
 
+# The codec of the default encoding, looked up now: reading a stream imports
+# nothing (the `encoding` a caller names is looked up when it is given).
+codecs.lookup("ASCII")
+
 _NO_FRAME = sys.maxsize  # the frame end outside frames: no argument reaches it
 
 # Which argument encodings begin with a length, and how that length is read.
@@ -1220,12 +1224,16 @@ class SymbolicUnpickler(Unpickler):
         return model.Object(self._callable(cls, via.upper()), args, kwargs=kwargs, via=via)
 
     def build(self, obj, state):
+        # BUILD's meaning (effects.set_state) is not run here but written
+        # down: the state becomes the Object's, whatever its type, since no
+        # class is there to say what it would accept.
         target = self._object(obj, "BUILD")
         if target.has_state:
             raise StackError("BUILD: a second state for the same object")
         target.state, target.has_state = state, True
 
     def extend(self, obj, items):
+        # Likewise APPENDS (effects.extend): the items are recorded.
         self._object(obj, "APPENDS").listitems.extend(items)
 
     def setitems(self, obj, items):

@@ -74,7 +74,7 @@ def _register_packages():
 
 
 _register_packages()
-from picklespec.reference import model  # noqa: E402
+from picklespec.reference import effects, model  # noqa: E402
 
 PY2 = sys.version_info[0] == 2
 TOO_DEEP = RuntimeError if PY2 else RecursionError  # what recursing too deep raises
@@ -209,11 +209,7 @@ def _with_hooks(cls, hooks):
 def _named(text):
     """The object a "module:qualname" option names."""
     module, _, qualname = text.partition(":")
-    __import__(module)
-    obj = sys.modules[module]
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
+    return effects.find_global(module, qualname)
 
 
 def _restricted(allowed):

@@ -268,6 +268,29 @@ def test_nested_frozensets_count_too():
     assert isinstance(U.loads(data), frozenset)
 
 
+def test_tuples_that_called_code_builds_count_too():
+    # REDUCE of builtins.tuple on a one-item list, repeated, nests a tuple
+    # per REDUCE; used as a dict key, hashing it overflowed the C stack.
+    n = 60
+    data = (b"\x80\x02}" + b"cbuiltins\ntuple\nq\x000" + b"h\x00(" * n + b")"
+            + b"l\x85R" * n + b"Ns.")
+    limits = U.Limits(max_depth=50)
+    first_reduce = len(b"\x80\x02}cbuiltins\ntuple\nq\x000") + 3 * n + 1 + 2
+    exc = fails(data, LimitError, first_reduce + 3 * 49, "REDUCE", limits=limits)
+    assert "50" in exc.message
+    (key,) = U.loads(data)  # within the default limit it loads
+    depth = 0
+    while key:
+        key, depth = key[0], depth + 1
+    assert depth == n
+    # The stream of the report: 200,000 levels, refused at the default limit.
+    n = 200_000
+    data = (b"\x80\x02}" + b"cbuiltins\ntuple\nq\x000" + b"h\x00(" * n + b")"
+            + b"l\x85R" * n + b"Ns.")
+    with pytest.raises(LimitError):
+        U.loads(data)
+
+
 def test_lists_nest_without_limit():
     # Nothing recurses into lists while loading, so they are not limited.
     result = U.loads(b"]" * 100_000 + b"a" * 99_999 + b".")

@@ -187,3 +187,45 @@ def test_from_files_and_to_json():
     as_json = model.to_json(tree)
     assert as_json["type"] == "object" and as_json["via"] == "newobj"
     assert model.equal(model.from_json(as_json), tree)
+
+
+def test_unhashable_persistent_ids_as_keys_are_not_quadratic():
+    # 2,000 dict keys that are persistent ids of lists ([i]): each hashes by
+    # its pid's structure, so building the dict is linear.
+    keys = b"".join(b"]J" + i.to_bytes(4, "little") + b"aQN" for i in range(2000))
+    data = b"\x80\x02}(" + keys + b"u."
+    result = U.loads_symbolic(data)
+    assert len(result) == 2000
+    assert PersistentId([7]) in result and PersistentId([2000]) not in result
+    # Equal pids hash alike, whatever they hold.
+    assert hash(PersistentId([1, {2: float("nan")}])) == hash(PersistentId([1, {2: float("nan")}]))
+
+
+def test_reading_any_stream_imports_nothing():
+    # Whatever the machine needs is imported up front: no stream makes it
+    # import a module (a codec on first use of UNICODE, say).
+    import subprocess
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+        from picklespec.cases.corpus import load_corpus
+        from picklespec.reference import unpickler
+        streams = [b"V\\\\u0041\\n.", b"\\x80\\x04\\x95\\x05\\x00\\x00\\x00\\x00\\x00\\x00\\x00X\\x00\\x00\\x00\\x00."]
+        for case in load_corpus().cases:
+            if case.data is not None:
+                streams.append(case.data)
+            for variants in case.streams.values():
+                streams.extend(v.stream for v in variants if v.stream is not None)
+        before = set(sys.modules)
+        for data in streams:
+            try:
+                unpickler.loads_symbolic(data)
+            except Exception:
+                pass
+        print(len(streams), sorted(set(sys.modules) - before))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, imported = out.stdout.split(" ", 1)
+    assert int(count) > 2000
+    assert imported.strip() == "[]"
