@@ -122,3 +122,79 @@ def test_arbitrary_bytes_give_a_value_or_an_unpickling_error(stream):
             load(stream)
         except UnpicklingError as exc:
             assert exc.offset is not None
+
+
+# -- agreement with CPython's C unpickler, failures included -------------------
+# Graphs that hold instances whose loading runs code, some of which fails:
+# the reference must end as _pickle does, with the same value or the same
+# exception type (what called code raises propagates unchanged).
+
+FAILURES = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError,
+            "IndexError": IndexError, "AttributeError": AttributeError,
+            "ImportError": ImportError, "RuntimeError": RuntimeError}
+
+
+def fail_with(kind, text):
+    raise FAILURES[kind](text)
+
+
+class FailsToBuild:
+    """Reduces to a call that raises `kind` when loaded (REDUCE)."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __reduce__(self):
+        return (fail_with, (self.kind, "refused"))
+
+
+class FailsToSetState:
+    """Loads through NEWOBJ and BUILD; its __setstate__ raises `kind`."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __getstate__(self):
+        return {"kind": self.kind}
+
+    def __setstate__(self, state):
+        raise FAILURES[state["kind"]]("no state")
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+def instances():
+    kinds = st.sampled_from(sorted(FAILURES))
+    return st.one_of(
+        st.builds(Point, st.integers(), st.text(max_size=3)),
+        kinds.map(FailsToBuild),
+        kinds.map(FailsToSetState),
+        st.sampled_from([len, dict.fromkeys, str.maketrans, Point]),
+    )
+
+
+def outcome(load, stream):
+    try:
+        return "value", model.describe(load(stream))
+    except Exception as exc:  # noqa: BLE001 - the outcome is the data here
+        return "error", type(exc)
+
+
+@SETTINGS
+@given(st.data(), st.integers(0, 5))
+def test_ends_as_the_c_unpickler_does(data, protocol):
+    leaves = st.one_of(scalars(protocol), instances())
+    graph = data.draw(st.recursive(leaves, lambda children: st.one_of(
+        st.lists(children, max_size=4), st.tuples(children, children),
+        st.dictionaries(keys(), children, max_size=3)), max_leaves=12))
+    stream = pickle.dumps(graph, protocol)
+    theirs = outcome(pickle.loads, stream)
+    ours = outcome(U.loads, stream)
+    assert ours[0] == theirs[0], (ours, theirs)
+    if ours[0] == "value":
+        assert model.equal(ours[1], theirs[1])
+    else:
+        assert ours[1] is theirs[1]
