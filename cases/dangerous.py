@@ -12,7 +12,8 @@ that with this list, and runner/worker.py refuses these names in every load
 that is not a recording, as a second lock.
 
 A global is dangerous when its module is one of `MODULES` (any name in it:
-``os.system``, ``subprocess.Popen``) or when it is one of `NAMES`.
+``os.system``, ``subprocess.Popen``), when it is one of `NAMES`, or when a
+dotted name walks through one of `ATTRIBUTES` (``getattr.__self__.eval``).
 `EXECUTORS` are the ones that run code or commands given as arguments; a
 dangerous case calls them, and anything computed at load time, with no
 arguments, so that even a reader that ignored the option would only raise
@@ -38,6 +39,13 @@ NAMES = frozenset([
     "_pickle:load", "cPickle:loads", "cPickle:load",
 ])
 
+# Attributes that lead from a harmless global to a dangerous one along a
+# dotted path (PROTO 4 names: builtins getattr.__self__.eval).
+ATTRIBUTES = frozenset([
+    "system", "popen", "Popen", "eval", "exec", "compile", "__import__", "__builtins__",
+    "__globals__", "__self__", "__subclasses__", "modules", "_run_code", "import_module",
+])
+
 EXECUTORS = frozenset([
     "os:system", "posix:system", "nt:system", "os:popen", "os:execv", "os:execvp",
     "os:spawnv", "os:spawnlp", "posix:execv", "subprocess:Popen", "subprocess:run",
@@ -52,7 +60,9 @@ EXECUTORS = frozenset([
 def is_dangerous(module, name):
     """Whether find_class(module, name) would reach a dangerous global."""
     top = module.split(".", 1)[0]
-    return top in MODULES or ("%s:%s" % (module, name.split(".", 1)[0])) in NAMES
+    path = name.split(".")
+    return (top in MODULES or ("%s:%s" % (module, path[0])) in NAMES
+            or any(part in ATTRIBUTES for part in path[1:]))
 
 
 def is_executor(module, name):
