@@ -549,6 +549,9 @@ class _CaseReader:
 
     def read_dump(self):
         case, entry = self.case, self.entry
+        if DANGEROUS_TAG in case.tags:
+            self.problem("tags", "a dump case is never %s: its streams are loaded back by "
+                         "real unpicklers without allow_globals" % DANGEROUS_TAG)
         case.object = entry.get("object")
         case.result = entry.get("result", case.object)
         if "options" in entry:

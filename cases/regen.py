@@ -420,11 +420,13 @@ class Recorder:
     """Records, with one unpickler, the globals each load case resolves, and
     edits the files where the record differs from what they hold."""
 
-    def __init__(self, adapter, write=False, case_glob=None, out=None):
+    def __init__(self, adapter, write=False, case_glob=None, out=None,
+                 authority=corpus.SCAN_AUTHORITY):
         self.adapter = adapter
         self.write = write
         self.case_glob = case_glob
         self.out = out or sys.stdout
+        self.authority_name = authority  # whose record is the case's own finds/calls
         self.counts = dict.fromkeys(["cases", "same", "changed", "errors"], 0)
 
     def say(self, text):
@@ -437,7 +439,7 @@ class Recorder:
                              % answer.get("kind_error", answer))
         self.producer = answer["producer"]
         self.point = parse_producer(self.producer)
-        self.authority = self.producer == corpus.SCAN_AUTHORITY
+        self.authority = self.producer == self.authority_name
         return answer
 
     def record(self, case):
@@ -467,7 +469,7 @@ class Recorder:
             return new, slots
         if own is None:
             raise RuntimeError("%s: not recorded by %s yet, which the others are compared "
-                               "with: run regen with it first" % (case.id, corpus.SCAN_AUTHORITY))
+                               "with: run regen with it first" % (case.id, self.authority_name))
         current = next((s for s in slots if self.point in s.points), None)
         if (current.record if current else own) == new:
             self.counts["same"] += 1
