@@ -441,6 +441,8 @@ def _recorder():
         def __call__(cls, *args, **kwargs):
             return called(cls._picklespec_label, args, kwargs)
 
+        __setitem__ = nothing  # SETITEM(S) on a found object itself
+
     def find_class(module, name):
         label = _label(module, name)
         finds.append(label)

@@ -215,6 +215,9 @@ RECORDED = [
      ["builtins:exec", "builtins:eval"], ["builtins:exec", "builtins:eval"], "loaded"),
     ("MARK\nGLOBAL runpy _run_code\nOBJ\nPOP\nGLOBAL os system\nEMPTY_DICT\nBUILD\nSTOP\n",
      ["runpy:_run_code", "os:system"], ["runpy:_run_code"], "loaded"),
+    ("GLOBAL os system\nBININT1 1\nBININT1 2\nSETITEM\nMARK\nBININT1 3\nAPPENDS\n"
+     "EMPTY_TUPLE\nREDUCE\nEMPTY_DICT\nBUILD\nSTOP\n",
+     ["os:system"], ["os:system"], "loaded"),
     ("PROTO 2\nEXT1 240\nEMPTY_TUPLE\nREDUCE\nEMPTY_LIST\nBININT1 1\nAPPEND\nSTOP\n",
      ["picklespec.cases.fixtures:Extension1"], ["picklespec.cases.fixtures:Extension1"],
      "loaded"),
