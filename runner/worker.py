@@ -21,6 +21,12 @@ next to it, registering the packages they belong to by hand so the fixture
 classes keep the module name ``picklespec.cases.fixtures`` that the expected
 streams contain, under every interpreter.
 
+Besides the protocol's requests, ``{"op": "record", ...}`` is how ``picklespec
+cases regen`` records the globals a load case's stream resolves: find_class
+records each request and returns an inert stand-in, so nothing named is ever
+imported or run (`record`, below).  Real loads refuse the dangerous globals of
+cases/dangerous.py as a second lock (`_guard_dangerous_globals`).
+
 Nothing else may reach stdout: what code under test prints goes to stderr,
 so a target that prints garbage cannot break the framing.  Whatever goes
 wrong inside a request is answered as data (``"ok": false``), never as a dead
