@@ -23,7 +23,7 @@ import fnmatch
 import os
 import re
 
-from picklespec.reference import asm, opcodes
+from picklespec.reference import asm, model, opcodes
 
 from . import dangerous, notation
 from .producers import parse_pattern
@@ -554,6 +554,12 @@ class _CaseReader:
                          "real unpicklers without allow_globals" % DANGEROUS_TAG)
         case.object = entry.get("object")
         case.result = entry.get("result", case.object)
+        for field in ("object", "result"):
+            named = sorted(dangerous_globals_in(entry.get(field)))
+            if named:
+                self.problem(field, "a dump case never names a dangerous global (%s): real "
+                             "interpreters build its object and load its streams"
+                             % ", ".join(named))
         if "options" in entry:
             case.options = self.options("options", DUMP_OPTIONS)
             self.check_dump_options(case)
@@ -795,6 +801,35 @@ class _CaseReader:
         if listed:
             self.problem("load-options", "allow_globals of a dangerous case lists the "
                          "dangerous %s" % ", ".join(listed))
+
+
+def dangerous_globals_in(value):
+    """The dangerous globals ("module:name") an object of the notation names."""
+    found = set()
+    seen = set()
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, model.Global):
+            if dangerous.is_dangerous(value.module, value.name):
+                found.add("%s:%s" % (value.module, value.name))
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend(value)
+        elif isinstance(value, model.Object):
+            stack.extend([value.callable, value.args, value.kwargs, value.state])
+            stack.extend(value.listitems)
+            stack.extend(value.setitems)
+            for pair in value.dictitems:
+                stack.extend(pair)
+        elif isinstance(value, model.PersistentId):
+            stack.append(value.pid)
+    return found
 
 
 def spelled_dangerous(data):

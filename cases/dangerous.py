@@ -31,7 +31,7 @@ MODULES = frozenset([
 
 NAMES = frozenset([
     "builtins:eval", "builtins:exec", "builtins:compile", "builtins:__import__",
-    "builtins:open", "builtins:breakpoint", "builtins:input",
+    "builtins:open", "builtins:breakpoint",
     "__builtin__:eval", "__builtin__:execfile", "__builtin__:compile",
     "__builtin__:__import__", "__builtin__:open", "__builtin__:file", "__builtin__:input",
     "sys:modules", "sys:settrace", "sys:setprofile",

@@ -423,3 +423,14 @@ def test_dangerous_cases_call_executors_and_computed_callables_without_arguments
     for case in cases:
         assert any(dangerous.is_dangerous(*g.split(":", 1)) for g in case.finds) \
             or corpus.spelled_dangerous(case.data), case.id
+
+
+def test_a_dump_case_never_names_a_dangerous_global(tmp_path):
+    text = """\
+  - id: lint-dump-call
+    title: a dump case calling os.system
+    tags: [reduce]
+    object: !object {callable: !global os:system, args: !tuple []}
+"""
+    (problem,) = problems_of(tmp_path, text, folder="dump")
+    assert problem[0] == "object" and "dangerous global (os:system)" in problem[1]
