@@ -263,7 +263,8 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 import worker
 hex_streams = json.loads(sys.argv[2])
-worker.record("c", {"data": "4e2e"})  # NONE STOP: the worker's own imports happen first
+for kind in ("c", "py"):  # NONE STOP: the worker's own imports happen first
+    worker.record(kind, {"data": "4e2e"})
 events = []
 if hasattr(sys, "addaudithook"):
     def hook(event, args):
@@ -274,7 +275,7 @@ if hasattr(sys, "addaudithook"):
                                                               "importlib", "shutil", "socket"):
             events.append("import " + args[0])
     sys.addaudithook(hook)
-answers = [worker.record("c", {"data": h}) for h in hex_streams]
+answers = [worker.record(kind, {"data": h}) for kind in ("c", "py") for h in hex_streams]
 print(json.dumps({"events": events, "answers": answers,
                   "modules": sorted(m for m in ("subprocess", "runpy", "pty", "shutil", "socket")
                                     if m in sys.modules)}))
@@ -291,7 +292,7 @@ def test_recording_a_dangerous_stream_imports_and_runs_nothing(label):
                           capture_output=True, timeout=60)
     assert proc.returncode == 0, proc.stderr.decode()
     seen = json.loads(proc.stdout.decode().splitlines()[-1])
-    assert [a["finds"] for a in seen["answers"]] == [finds for _, finds, _, _ in RECORDED]
+    assert [a["finds"] for a in seen["answers"]] == [finds for _, finds, _, _ in RECORDED] * 2
     assert seen["events"] == []  # no import, no find_class of CPython's own, no call
     assert seen["modules"] == []
 
