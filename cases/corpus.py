@@ -23,13 +23,13 @@ import fnmatch
 import os
 import re
 
-from picklespec.reference import asm, opcodes
+from picklespec.reference import asm, model, opcodes
 
-from . import notation
+from . import dangerous, notation
 from .producers import parse_pattern
 
 __all__ = ["CORPUS_DIR", "CLASSIFICATIONS", "FIELDS", "FAILURES", "Case", "Variant",
-           "Outcome", "Problem", "Corpus", "CaseFile", "load_corpus", "check", "read_file",
+           "Outcome", "ScanVariant", "Problem", "Corpus", "CaseFile", "load_corpus", "check", "read_file",
            "case_files", "known_tags"]
 
 CORPUS_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -38,13 +38,15 @@ PROTOCOLS = range(0, 6)
 
 _COMMON = ("id", "title", "tags", "note", "refs")
 _LOAD = ("protocol", "stream", "hex", "load-options")
+# The globals a load case's stream resolves (cases/README.md, "Scanner ground truth").
+_SCAN = ("finds", "calls", "scan-variants")
 # The closed list of fields of each classification, in the order files write them.
 FIELDS = {
     "dump": _COMMON[:3] + ("object", "protocols", "options", "result", "load-options",
                            "note", "refs", "streams"),
-    "accept": _COMMON + _LOAD + ("result",),
-    "reject": _COMMON + _LOAD + ("failure",),
-    "implementation-defined": _COMMON + _LOAD + ("outcomes",),
+    "accept": _COMMON + _LOAD + ("result",) + _SCAN,
+    "reject": _COMMON + _LOAD + ("failure",) + _SCAN,
+    "implementation-defined": _COMMON + _LOAD + ("outcomes",) + _SCAN,
 }
 REQUIRED = {
     "dump": ("id", "title", "tags", "object", "streams"),
@@ -54,6 +56,11 @@ REQUIRED = {
 }
 VARIANT_FIELDS = ("producer", "stream", "fails", "result", "loads", "note")
 OUTCOME_FIELDS = ("result", "reject", "seen", "note")
+SCAN_VARIANT_FIELDS = ("producer", "finds", "calls", "note")
+# The unpickler whose requests the top-level finds/calls record: the newest
+# CPython 3's C unpickler; others that differ are scan-variants.
+SCAN_AUTHORITY = "cpython-3.13-c"
+DANGEROUS_TAG = "dangerous"
 FAILURES = ("truncated", "unknown-opcode", "bad-argument", "stack", "memo", "frame",
             "limit", "forbidden", "malformed")
 DUMP_OPTIONS = {"fix_imports": (bool,), "buffer_callback": ("oob",), "sequence": (bool,),
@@ -145,8 +152,35 @@ class Outcome:
                                  else "reject %s" % self.reject)
 
 
+class ScanVariant:
+    """The globals a stream resolves in the unpicklers of one producer pattern,
+    where they differ from the case's own `finds`/`calls`."""
+
+    __slots__ = ("producer", "producer_text", "finds", "calls", "note", "line")
+
+    def __init__(self, producer, producer_text, finds, calls, note=None, line=None):
+        self.producer = producer
+        self.producer_text = producer_text
+        self.finds = finds
+        self.calls = calls
+        self.note = note
+        self.line = line
+
+    def __repr__(self):
+        return "<ScanVariant %s: finds %r calls %r>" % (self.producer_text, self.finds, self.calls)
+
+
 class Case:
     """One case of the corpus; the fields its classification does not use are None."""
+
+    def scan_for(self, producer_name):
+        """(finds, calls) as recorded for a producer (``cpython-2.7-c``): its
+        scan-variant's if one names it, else the case's own; (None, None)
+        where the case is not recorded."""
+        for variant in self.scan_variants:
+            if variant.producer.matches(producer_name):
+                return variant.finds, variant.calls
+        return self.finds, self.calls
 
     def result_for(self, variant):
         """What a dump variant's stream loads to."""
@@ -173,6 +207,10 @@ class Case:
         self.text = None  # the assembly text of a load case's stream, if written so
         self.failure = None
         self.outcomes = []
+        # the globals the stream resolves: lists of "module:name", None if not recorded
+        self.finds = None
+        self.calls = None
+        self.scan_variants = []
         # both
         self.load_options = {}
         self.result = None
@@ -511,8 +549,17 @@ class _CaseReader:
 
     def read_dump(self):
         case, entry = self.case, self.entry
+        if DANGEROUS_TAG in case.tags:
+            self.problem("tags", "a dump case is never %s: its streams are loaded back by "
+                         "real unpicklers without allow_globals" % DANGEROUS_TAG)
         case.object = entry.get("object")
         case.result = entry.get("result", case.object)
+        for field in ("object", "result"):
+            named = sorted(dangerous_globals_in(entry.get(field)))
+            if named:
+                self.problem(field, "a dump case never names a dangerous global (%s): real "
+                             "interpreters build its object and load its streams"
+                             % ", ".join(named))
         if "options" in entry:
             case.options = self.options("options", DUMP_OPTIONS)
             self.check_dump_options(case)
@@ -620,6 +667,8 @@ class _CaseReader:
             case.failure = entry["failure"]
         if "outcomes" in entry and "outcomes" in allowed:
             self.read_outcomes(entry["outcomes"])
+        self.read_scan()
+        self.check_dangerous()
 
     def read_outcomes(self, outcomes):
         if not isinstance(outcomes, list) or not outcomes:
@@ -651,3 +700,154 @@ class _CaseReader:
             self.case.outcomes.append(Outcome(
                 result=entry.get("result"), reject=entry.get("reject"), seen=seen,
                 accepts="result" in entry, note=entry.get("note")))
+
+    # -- scanner ground truth --
+
+    def scan_lists(self, mapping, line, where):
+        """(finds, calls) of a mapping holding both or neither; problems otherwise."""
+        present = [key for key in ("finds", "calls") if key in mapping]
+        if not present:
+            return None, None
+        if len(present) == 1:
+            self.problem(where, "finds and calls are recorded together: %s without %s"
+                         % (present[0], ({"finds", "calls"} - set(present)).pop()), line)
+            return None, None
+        lists = []
+        for key in ("finds", "calls"):
+            value = mapping[key]
+            key_line = self.source.key_line(mapping, key, line)
+            if not isinstance(value, list) or not all(isinstance(g, str) and ":" in g
+                                                      for g in value):
+                self.problem(where, "%s is a list of \"module:name\" strings ([] for none)"
+                             % key, key_line)
+                return None, None
+            lists.append(list(value))
+        finds, calls = lists
+        missing = sorted(set(calls) - set(finds))
+        if missing:
+            self.problem(where, "calls names %s, which finds does not" % ", ".join(missing),
+                         self.source.key_line(mapping, "calls", line))
+        return finds, calls
+
+    def read_scan(self):
+        case, entry = self.case, self.entry
+        case.finds, case.calls = self.scan_lists(entry, case.line, "finds")
+        if "scan-variants" not in entry:
+            return
+        variants = entry["scan-variants"]
+        line = case.field_line("scan-variants")
+        if case.finds is None:
+            self.problem("scan-variants", "scan-variants differ from the case's finds and "
+                         "calls, which are not recorded")
+        if not isinstance(variants, list) or not variants:
+            self.problem("scan-variants", "scan-variants is a non-empty list of {producer, "
+                         "finds, calls}")
+            return
+        for index, item in enumerate(variants):
+            item_line = self.source.item_line(variants, index) or line
+            if not isinstance(item, dict) or "producer" not in item \
+                    or not ("finds" in item and "calls" in item):
+                self.problem("scan-variants", "a scan variant has a producer, finds and calls",
+                             item_line)
+                continue
+            unknown = [k for k in item if k not in SCAN_VARIANT_FIELDS]
+            if unknown:
+                self.problem("scan-variants", "unknown scan variant field %r (fields: %s)"
+                             % (unknown[0], ", ".join(SCAN_VARIANT_FIELDS)), item_line)
+            try:
+                producer = parse_pattern(item["producer"])
+            except (ValueError, TypeError) as exc:
+                self.problem("scan-variants", str(exc), item_line)
+                continue
+            if producer.matches(SCAN_AUTHORITY):
+                self.problem("scan-variants", "%s is the authority the case's own finds and "
+                             "calls record; it has no scan variant" % SCAN_AUTHORITY, item_line)
+            finds, calls = self.scan_lists(item, item_line, "scan-variants")
+            if finds is not None:
+                case.scan_variants.append(ScanVariant(producer, item["producer"], finds, calls,
+                                                      item.get("note"), item_line))
+
+    def check_dangerous(self):
+        """A stream that resolves a dangerous global loads only refused (cases/dangerous.py).
+
+        Such a case is tagged `dangerous` and lists, in allow_globals, the
+        globals it may resolve, none of them dangerous: every reader that
+        honours the option refuses the dangerous one before importing it, and
+        the runner never sends the stream to a reader that does not declare
+        the option.  Which globals a stream resolves is what finds records
+        (for every producer); before it is recorded, what the stream spells
+        (GLOBAL, INST, and any string naming a dangerous module).
+        """
+        case = self.case
+        names = set(case.finds or ())
+        for variant in case.scan_variants:
+            names.update(variant.finds)
+        bad = sorted(g for g in names if dangerous.is_dangerous(*g.split(":", 1)))
+        if case.finds is None and case.data is not None:
+            bad.extend(sorted(spelled_dangerous(case.data) - set(bad)))
+        tagged = DANGEROUS_TAG in case.tags
+        if bad and not tagged:
+            self.problem("tags", "the stream resolves %s: a dangerous case is tagged %s "
+                         "(cases/README.md, Dangerous cases)" % (", ".join(bad), DANGEROUS_TAG))
+        if not (bad or tagged):
+            return
+        allowed = case.load_options.get("allow_globals")
+        if not isinstance(allowed, list):
+            self.problem("load-options", "a dangerous case loads only with allow_globals "
+                         "listing the harmless globals it may resolve ([] for none)")
+            return
+        listed = sorted(g for g in allowed if isinstance(g, str) and ":" in g
+                        and dangerous.is_dangerous(*g.split(":", 1)))
+        if listed:
+            self.problem("load-options", "allow_globals of a dangerous case lists the "
+                         "dangerous %s" % ", ".join(listed))
+
+
+def dangerous_globals_in(value):
+    """The dangerous globals ("module:name") an object of the notation names."""
+    found = set()
+    seen = set()
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, model.Global):
+            if dangerous.is_dangerous(value.module, value.name):
+                found.add("%s:%s" % (value.module, value.name))
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend(value)
+        elif isinstance(value, model.Object):
+            stack.extend([value.callable, value.args, value.kwargs, value.state])
+            stack.extend(value.listitems)
+            stack.extend(value.setitems)
+            for pair in value.dictitems:
+                stack.extend(pair)
+        elif isinstance(value, model.PersistentId):
+            stack.append(value.pid)
+    return found
+
+
+def spelled_dangerous(data):
+    """The dangerous globals a stream spells, without running it: GLOBAL and
+    INST names, and any string operand that names a dangerous module."""
+    found = set()
+    for ins in asm.read_instructions(data):
+        if ins.op is None or ins.value is None:
+            continue
+        values = ins.value if isinstance(ins.value, tuple) else (ins.value,)
+        texts = [v.decode("latin-1") if isinstance(v, (bytes, bytearray)) else v
+                 for v in values if isinstance(v, (str, bytes, bytearray))]
+        if ins.op.name in ("GLOBAL", "INST") and len(texts) == 1 and " " in texts[0]:
+            module, name = texts[0].split(" ", 1)
+            if dangerous.is_dangerous(module, name):
+                found.add("%s:%s" % (module, name))
+            continue
+        for text in texts:
+            if text.split(".", 1)[0] in dangerous.MODULES:
+                found.add("%s:?" % text)
+    return found

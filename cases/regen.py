@@ -25,11 +25,23 @@ byte for byte, and comments inside a rewritten ``streams:`` block are not
 A pickler that refuses an object gives a ``fails: true`` variant; an object
 that cannot exist in that interpreter (a class it lacks) gives no variant.
 This is a maintainer's tool, never run in CI.
+
+Load cases get their scanner ground truth the same way (`Recorder`): the
+worker's ``record`` request loads the stream with a find_class that records
+each request and hands back an inert stand-in (runner/worker.py; the named
+module is never imported), and answers the globals requested (``finds``)
+and the stand-ins called (``calls``).  The answer of `SCAN_AUTHORITY`
+(`picklespec.cases.corpus`, the newest CPython 3's C unpickler) is the
+case's own ``finds:``/``calls:``; another producer whose answer differs is
+named in a ``scan-variants:`` entry with its own, and one that agrees is
+taken out of any entry.  With ``--write`` these lines are rewritten at the
+end of the case, the rest of the file kept byte for byte.
 """
 
 import argparse
 import difflib
 import fnmatch
+import json
 import os
 import re
 import sys
@@ -40,7 +52,7 @@ from picklespec.reference.asm import disassemble
 from . import corpus, notation
 from .producers import from_points, parse_producer
 
-__all__ = ["main", "worker_command", "Regenerator"]
+__all__ = ["main", "worker_command", "Regenerator", "Recorder", "scan_lines"]
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
@@ -342,6 +354,210 @@ def rewrite(read, edits):
         f.write("\n".join(lines) + "\n")
 
 
+# -- the globals load cases resolve (scanner ground truth) --------------------
+
+
+def load_request_options(options):
+    """A load case's options in the worker protocol's form (strings, buffers tagged)."""
+    out = {}
+    for name, value in (options or {}).items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif name == "buffers":
+            value = [model.to_json(b) for b in value]
+        out[name] = value
+    return out
+
+
+class ScanSlot:
+    """A scan variant while it is being edited: the producers it names, and its record."""
+
+    def __init__(self, points, record, note=None, original=None):
+        self.points = set(points)
+        self.record = record  # (finds, calls) as tuples
+        self.note = note
+        self.original = original
+
+    def producer_text(self):
+        if self.original is not None and self.points == self.original.producer.points():
+            return self.original.producer_text
+        return str(from_points(self.points))
+
+    def sort_key(self):
+        return max((impl == "cpython", version, kind == "c") for impl, version, kind in self.points)
+
+
+def _record_of(finds, calls):
+    return None if finds is None else (tuple(finds), tuple(calls))
+
+
+_PLAIN_GLOBAL = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*\Z")
+
+
+def _flow(items):
+    """A YAML flow list of "module:name" strings, quoted where a plain scalar would not do."""
+    return "[%s]" % ", ".join(item if _PLAIN_GLOBAL.match(item) else json.dumps(item)
+                              for item in items)
+
+
+def scan_lines(column, record, variants):
+    """The text lines of a case's finds, calls and scan-variants at a column."""
+    pad = " " * column
+    finds, calls = record
+    out = [pad + "finds: " + _flow(finds), pad + "calls: " + _flow(calls)]
+    if variants:
+        out.append(pad + "scan-variants:")
+        for slot in variants:
+            out.append(pad + "  - producer: " + slot.producer_text())
+            out.append(pad + "    finds: " + _flow(slot.record[0]))
+            out.append(pad + "    calls: " + _flow(slot.record[1]))
+            if slot.note:
+                out.append(pad + "    note: " + notation.dump_object(slot.note).strip())
+    return out
+
+
+class Recorder:
+    """Records, with one unpickler, the globals each load case resolves, and
+    edits the files where the record differs from what they hold."""
+
+    def __init__(self, adapter, write=False, case_glob=None, out=None,
+                 authority=corpus.SCAN_AUTHORITY):
+        self.adapter = adapter
+        self.write = write
+        self.case_glob = case_glob
+        self.out = out or sys.stdout
+        self.authority_name = authority  # whose record is the case's own finds/calls
+        self.counts = dict.fromkeys(["cases", "same", "changed", "errors"], 0)
+
+    def say(self, text):
+        self.out.write(text + "\n")
+
+    def hello(self):
+        answer = self.adapter.request({"op": "hello"})
+        if not answer.get("ok"):
+            raise SystemExit("picklespec cases regen: the worker cannot load: %s"
+                             % answer.get("kind_error", answer))
+        self.producer = answer["producer"]
+        self.point = parse_producer(self.producer)
+        self.authority = self.producer == self.authority_name
+        return answer
+
+    def record(self, case):
+        """The worker's answer for the case: finds, calls, events, outcome."""
+        request = {"op": "record", "data": bytes(case.data).hex()}
+        if case.load_options:
+            request["options"] = load_request_options(case.load_options)
+        answer = self.adapter.request(request)
+        if not answer.get("ok") or "finds" not in answer:
+            raise RuntimeError("%s: the worker could not record: %s: %s"
+                               % (case.id, answer.get("kind"), answer.get("message")))
+        return answer
+
+    def regenerate(self, case):
+        """(record, scan slots) with this producer's answer merged in; None if unchanged."""
+        answer = self.record(case)
+        new = _record_of(answer["finds"], answer["calls"])
+        own = _record_of(case.finds, case.calls)
+        slots = [ScanSlot(v.producer.points(), _record_of(v.finds, v.calls), v.note, v)
+                 for v in case.scan_variants]
+        if self.authority:
+            if new == own:
+                self.counts["same"] += 1
+                return None
+            self.show(case, "finds/calls", own, new)
+            self.counts["changed"] += 1
+            return new, slots
+        if own is None:
+            raise RuntimeError("%s: not recorded by %s yet, which the others are compared "
+                               "with: run regen with it first" % (case.id, self.authority_name))
+        current = next((s for s in slots if self.point in s.points), None)
+        if (current.record if current else own) == new:
+            self.counts["same"] += 1
+            return None
+        self.counts["changed"] += 1
+        self.show(case, current.producer_text() if current else "finds/calls",
+                  current.record if current else own, new)
+        if current is not None:
+            current.points.discard(self.point)
+            if not current.points:
+                slots.remove(current)
+        if new != own:
+            target = next((s for s in slots if s.record == new), None)
+            if target is not None:
+                target.points.add(self.point)
+            else:
+                slots.append(ScanSlot({self.point}, new))
+            slots.sort(key=ScanSlot.sort_key, reverse=True)
+        return own, slots
+
+    def show(self, case, label, old, new):
+        def text(record):
+            if record is None:
+                return ["(not recorded)"]
+            return ["finds: " + _flow(record[0]), "calls: " + _flow(record[1])]
+        for line in difflib.unified_diff(text(old), text(new), "%s %s: %s" % (case.file, case.id,
+                                         label), self.producer, lineterm=""):
+            self.say(line)
+
+    def run_file(self, path):
+        read = corpus.read_file(path)
+        if read.document is None:
+            for problem in read.problems:
+                self.say("error: %s" % problem)
+            self.counts["errors"] += 1
+            return
+        edits = []
+        for case, _broken in read.cases:
+            if case.classification == "dump" or case.id is None:
+                continue
+            if self.case_glob and not fnmatch.fnmatchcase(case.id, self.case_glob):
+                continue
+            if case.data is None:
+                self.say("error: %s %s: the stream does not assemble" % (path, case.id))
+                self.counts["errors"] += 1
+                continue
+            self.counts["cases"] += 1
+            try:
+                edit = self.regenerate(case)
+            except RuntimeError as exc:
+                self.say("error: %s" % exc)
+                self.counts["errors"] += 1
+                continue
+            if edit is not None:
+                edits.append((case, edit))
+        if edits and self.write:
+            rewrite_scan(read, edits)
+            for problem in corpus.read_file(path).problems:
+                self.say("after writing: %s" % problem)
+
+
+_SCAN_KEYS = ("finds", "calls", "scan-variants")
+
+
+def rewrite_scan(read, edits):
+    """Replace each edited case's finds, calls and scan-variants by new lines
+    at the end of the case, bottom up."""
+    lines = read.text.splitlines()
+    source = read.document.source
+    spans = []
+    for case, (record, slots) in edits:
+        entry = read_entry(read, case)
+        column = _key_column(lines[case.line - 1], "id")
+        for key in _SCAN_KEYS:
+            if key in entry:
+                start = source.key_line(entry, key) - 1
+                spans.append((start, _block_end(lines, start, column), []))
+        others = [k for k in entry if k not in _SCAN_KEYS]
+        last_key = max(others, key=lambda k: source.key_line(entry, k))
+        end = _block_end(lines, source.key_line(entry, last_key) - 1, column)
+        spans.append((end, end, scan_lines(column, record, slots)))
+    # deletions before the insertion at the same place: sort by start, then deletions last
+    for start, end, new in sorted(spans, key=lambda s: (s[0], s[1] > s[0]), reverse=True):
+        lines[start:end] = new
+    with open(read.path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 # -- command line ------------------------------------------------------------
 
 
@@ -351,33 +567,50 @@ def main(argv):
     parser = argparse.ArgumentParser(
         prog="picklespec cases regen",
         description="Compare the dump cases' expected streams with what a real pickler "
-                    "writes, and with --write update them (a maintainer's tool).")
+                    "writes, and the load cases' finds/calls with the globals a real "
+                    "unpickler asks find_class for; with --write update them (a "
+                    "maintainer's tool).")
     parser.add_argument("--python", required=True, help="the interpreter to run")
     parser.add_argument("--kind", required=True, choices=["c", "py"],
                         help="its C accelerator or its pure-Python pickler")
     parser.add_argument("--case", metavar="GLOB", help="only the cases whose id matches")
     parser.add_argument("--write", action="store_true", help="update the case files")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    parser.add_argument("paths", nargs="*", help="case files or folders (default: dump/)")
+    parser.add_argument("--only", choices=["streams", "globals"],
+                        help="only the dump cases' streams, or only the load cases' "
+                             "finds/calls (default: both)")
+    parser.add_argument("paths", nargs="*", help="case files or folders (default: the corpus)")
     args = parser.parse_args(argv)
-    paths = args.paths or [os.path.join(corpus.CORPUS_DIR, "dump")]
+    files = corpus.case_files(args.paths or None)
     adapter = Adapter(worker_command(args.python, args.kind), timeout=args.timeout)
     regen = Regenerator(adapter, write=args.write, case_glob=args.case)
+    recorder = Recorder(adapter, write=args.write, case_glob=args.case)
     try:
         regen.hello()
-        for path in corpus.case_files(paths):
-            if corpus.classification_of(path) == "dump":
+        recorder.hello()
+        for path in files:
+            loads = corpus.classification_of(path) not in ("dump", None)
+            if not loads and args.only != "globals":
                 regen.run_file(path)
+            elif loads and args.only != "streams":
+                recorder.run_file(path)
     except AdapterFailure as exc:
         sys.stderr.write("picklespec cases regen: %s: %s\n%s" % (args.python, exc, exc.stderr))
         return 2
     finally:
         adapter.close()
     counts = regen.counts
-    sys.stderr.write("%s: %d cases; %d streams as recorded, %d differ%s, %d cannot be built, "
-                     "%d errors\n" % (regen.producer, counts["cases"], counts["same"],
-                                      counts["changed"], " (written)" if args.write else "",
-                                      counts["unavailable"], counts["errors"]))
-    if counts["errors"]:
+    written = " (written)" if args.write else ""
+    if args.only != "globals":
+        sys.stderr.write("%s: %d dump cases; %d streams as recorded, %d differ%s, %d cannot be "
+                         "built, %d errors\n" % (regen.producer, counts["cases"], counts["same"],
+                                                 counts["changed"], written,
+                                                 counts["unavailable"], counts["errors"]))
+    scans = recorder.counts
+    if args.only != "streams":
+        sys.stderr.write("%s: %d load cases; %d finds/calls as recorded, %d differ%s, %d errors\n"
+                         % (recorder.producer, scans["cases"], scans["same"], scans["changed"],
+                            written, scans["errors"]))
+    if counts["errors"] or scans["errors"]:
         return 2
-    return 1 if counts["changed"] and not args.write else 0
+    return 1 if (counts["changed"] or scans["changed"]) and not args.write else 0

@@ -21,6 +21,12 @@ next to it, registering the packages they belong to by hand so the fixture
 classes keep the module name ``picklespec.cases.fixtures`` that the expected
 streams contain, under every interpreter.
 
+Besides the protocol's requests, ``{"op": "record", ...}`` is how ``picklespec
+cases regen`` records the globals a load case's stream resolves: find_class
+records each request and returns an inert stand-in, so nothing named is ever
+imported or run (`record`, below).  Real loads refuse the dangerous globals of
+cases/dangerous.py as a second lock (`_guard_dangerous_globals`).
+
 Nothing else may reach stdout: what code under test prints goes to stderr,
 so a target that prints garbage cannot break the framing.  Whatever goes
 wrong inside a request is answered as data (``"ok": false``), never as a dead
@@ -390,6 +396,125 @@ def load(kind, request):
     return {"ok": True, "object": described}
 
 
+# -- recording the globals a stream resolves (cases regen) --------------------
+#
+# {"op": "record", "data": HEX, "options": {...}} loads the stream with this
+# kind's unpickler and a find_class that records each request ("module:name"
+# as passed to it) and returns an inert stand-in: a fresh class that records
+# being called -- as a function (REDUCE, INST/OBJ with arguments), through
+# __new__ (NEWOBJ, NEWOBJ_EX, INST/OBJ without arguments) -- and gives back an
+# Inert object, on which calls, BUILD, APPEND(S), SETITEM(S) and ADDITEMS do
+# nothing.  The named module is never imported and nothing it names is ever
+# reached.  EXT codes go through copyreg's registry to find_class, as in every
+# CPython, with the extension cache emptied before and after.  allow_globals
+# is not applied (the recorder takes find_class's place); the other load
+# options are.  The answer: "finds" and "calls" (lists of "module:name"),
+# "events" (each call with its number of arguments; "call" null for a call
+# of something no find_class gave, such as a call's result), and how the load
+# ended ("outcome": "loaded" or "rejected", with "exception" and "message").
+
+
+def _label(module, name):
+    def text(value):
+        return value.decode("latin-1") if isinstance(value, bytes) else value
+    return u"%s:%s" % (text(module), text(name))
+
+
+def _recorder():
+    """(find_class, finds, calls, events): a recording find_class and its records."""
+    finds, calls, events = [], [], []
+
+    def nothing(*args, **kwargs):
+        return None
+
+    def called(label, args, kwargs):
+        if label is not None:
+            calls.append(label)
+        events.append({"call": label, "args": len(args) + len(kwargs)})
+        return Inert()
+
+    class Inert(object):
+        """What a call of a stand-in gives: inert, whatever is done to it."""
+
+        def __call__(self, *args, **kwargs):
+            return called(None, args, kwargs)
+
+        __setstate__ = append = extend = add = __setitem__ = nothing
+
+    class StandIn(type):
+        """The type of a stand-in: calling one records the call."""
+
+        def __call__(cls, *args, **kwargs):
+            return called(cls._picklespec_label, args, kwargs)
+
+        __setitem__ = nothing  # SETITEM(S) on a found object itself
+
+    def find_class(module, name):
+        label = _label(module, name)
+        finds.append(label)
+
+        def __new__(cls, *args, **kwargs):
+            return called(label, args, kwargs)
+
+        return StandIn("StandIn", (object,), {
+            "__new__": __new__, "_picklespec_label": label, "__module__": "picklespec.record",
+            "__setstate__": staticmethod(nothing), "append": staticmethod(nothing),
+            "extend": staticmethod(nothing), "add": staticmethod(nothing)})
+    return find_class, finds, calls, events
+
+
+def record(kind, request):
+    unpickler_class = implementation(kind)[1]
+    options = request.get("options") or {}
+    data = _unhex(request["data"])
+    kwargs = {}
+    if not PY2:
+        for name in ("encoding", "errors"):
+            if name in options:
+                kwargs[name] = options[name]
+        if "fix_imports" in options:
+            kwargs["fix_imports"] = options["fix_imports"] == "true"
+        if "buffers" in options:
+            kwargs["buffers"] = [_buffer(b) for b in options["buffers"]]
+    find_class, finds, calls, events = _recorder()
+    hooks = {"persistent_load": _persistent_load, "find_class": find_class}
+    answer = {"ok": True, "outcome": "loaded"}
+    import picklespec.cases.fixtures  # noqa: F401  (registers the corpus's extension codes)
+    _forget_extensions()
+    try:
+        stream = io.BytesIO(data)
+        unpickler = _with_hooks(unpickler_class, hooks)(stream, **kwargs)
+        unpickler.load()
+        while options.get("sequence") == "true" and stream.tell() < len(data):
+            unpickler.load()
+    except Exception as exc:
+        answer = _error("rejected", exc)
+        answer.update({"ok": True, "outcome": "rejected"})
+    finally:
+        _forget_extensions()  # the stand-ins must not answer a later load's EXT
+    answer.update({"finds": finds, "calls": calls, "events": events})
+    return answer
+
+
+def _guard_dangerous_globals():
+    """Refuse the dangerous globals (cases/dangerous.py) in every real load.
+
+    Cases naming them load only with allow_globals, which refuses them
+    before any import; this audit hook on CPython's own find_class (3.8+)
+    is a second lock, should a case ever lose the option.  The recorder
+    never reaches the default find_class, so it is not affected.
+    """
+    if not hasattr(sys, "addaudithook"):
+        return
+    from picklespec.cases import dangerous
+
+    def hook(event, args):
+        if event == "pickle.find_class" and dangerous.is_dangerous(*args):
+            raise RuntimeError("picklespec worker: refused to resolve the dangerous global "
+                               "%s.%s (cases naming it load only with allow_globals)" % args)
+    sys.addaudithook(hook)
+
+
 def _clean_rejections():
     """The exceptions that are a clean rejection of a stream (runner/checks.py).
 
@@ -468,7 +593,8 @@ def unknown(kind, request):
     return {"ok": False, "kind": "protocol", "message": "unknown op %r" % (request.get("op"),)}
 
 
-HANDLERS = {"hello": lambda kind, request: hello(kind), "dump": dump, "load": load}
+HANDLERS = {"hello": lambda kind, request: hello(kind), "dump": dump, "load": load,
+            "record": record}
 
 
 def main(argv):
@@ -482,6 +608,7 @@ def main(argv):
         stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    _guard_dangerous_globals()
     serve(argv[1], stdin, stdout)
     return 0
 

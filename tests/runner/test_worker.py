@@ -200,3 +200,111 @@ def test_allow_globals(label, kind):
         ext = worker.request({"op": "load", "data": EXT240,
                               "options": {"allow_globals": [FIXTURES + ":make"]}})
         assert ext["kind"] == "rejected" and "Extension1' is forbidden" in ext["message"]
+
+
+# -- the record op: what find_class is asked, never resolved -------------------
+
+from picklespec.reference.asm import assemble  # noqa: E402
+
+# (stream, finds, calls, outcome), written by hand from the streams
+RECORDED = [
+    ("GLOBAL os system\nEMPTY_TUPLE\nREDUCE\nSTOP\n", ["os:system"], ["os:system"], "loaded"),
+    ("PROTO 2\nGLOBAL subprocess Popen\nEMPTY_TUPLE\nNEWOBJ\nEMPTY_DICT\nBUILD\nSTOP\n",
+     ["subprocess:Popen"], ["subprocess:Popen"], "loaded"),
+    ("MARK\nINST builtins exec\nMARK\nBININT1 1\nINST builtins eval\nSTOP\n",
+     ["builtins:exec", "builtins:eval"], ["builtins:exec", "builtins:eval"], "loaded"),
+    ("MARK\nGLOBAL runpy _run_code\nOBJ\nPOP\nGLOBAL os system\nEMPTY_DICT\nBUILD\nSTOP\n",
+     ["runpy:_run_code", "os:system"], ["runpy:_run_code"], "loaded"),
+    ("GLOBAL os system\nBININT1 1\nBININT1 2\nSETITEM\nMARK\nBININT1 3\nAPPENDS\n"
+     "EMPTY_TUPLE\nREDUCE\nEMPTY_DICT\nBUILD\nSTOP\n",
+     ["os:system"], ["os:system"], "loaded"),
+    ("PROTO 2\nEXT1 240\nEMPTY_TUPLE\nREDUCE\nEMPTY_LIST\nBININT1 1\nAPPEND\nSTOP\n",
+     ["picklespec.cases.fixtures:Extension1"], ["picklespec.cases.fixtures:Extension1"],
+     "loaded"),
+    ("PROTO 2\nGLOBAL builtins getattr\nGLOBAL importlib import_module\nBINUNICODE 'os'\n"
+     "TUPLE1\nREDUCE\nBINUNICODE 'system'\nTUPLE2\nREDUCE\nEMPTY_TUPLE\nREDUCE\nRAW b'X\\x10'\n",
+     ["builtins:getattr", "importlib:import_module"],
+     ["importlib:import_module", "builtins:getattr"], "rejected"),
+]
+
+
+@pytest.mark.parametrize("label", WANTED)
+@pytest.mark.parametrize("kind", ["c", "py"])
+def test_record_finds_and_calls(label, kind):
+    python = _pick(label)
+    with Adapter([python, WORKER, kind], timeout=20) as worker:
+        if not worker.request({"op": "hello"})["ok"]:
+            pytest.skip("%s has no %s unpickler" % (label, kind))
+        for text, finds, calls, outcome in RECORDED:
+            answer = worker.request({"op": "record", "data": assemble(text).hex()})
+            assert answer["ok"], answer
+            assert (answer["finds"], answer["calls"], answer["outcome"]) \
+                == (finds, calls, outcome), text
+        # the extension cache holds no stand-in afterwards: a real load of
+        # EXT1 240 gives the real class
+        real = worker.request({"op": "load", "data": assemble("PROTO 2\nEXT1 240\nSTOP\n").hex()})
+        assert real["object"] == {"type": "global", "module": "picklespec.cases.fixtures",
+                                  "name": "Extension1"}
+
+
+def test_record_counts_arguments_of_every_call():
+    with Adapter([sys.executable, WORKER, "c"], timeout=20) as worker:
+        text = RECORDED[-1][0]
+        answer = worker.request({"op": "record", "data": assemble(text).hex()})
+    assert answer["events"] == [{"call": "importlib:import_module", "args": 1},
+                                {"call": "builtins:getattr", "args": 2},
+                                {"call": None, "args": 0}]
+
+
+# A child interpreter imports the worker, audits everything a dangerous stream
+# could touch, records the streams, and prints what it saw.
+AUDITED = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import worker
+hex_streams = json.loads(sys.argv[2])
+for kind in ("c", "py"):  # NONE STOP: the worker's own imports happen first
+    worker.record(kind, {"data": "4e2e"})
+events = []
+if hasattr(sys, "addaudithook"):
+    def hook(event, args):
+        if event in ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen",
+                     "pickle.find_class", "compile"):
+            events.append(event)
+        elif event == "import" and args[0].split(".")[0] in ("subprocess", "runpy", "pty",
+                                                              "importlib", "shutil", "socket"):
+            events.append("import " + args[0])
+    sys.addaudithook(hook)
+answers = [worker.record(kind, {"data": h}) for kind in ("c", "py") for h in hex_streams]
+print(json.dumps({"events": events, "answers": answers,
+                  "modules": sorted(m for m in ("subprocess", "runpy", "pty", "shutil", "socket")
+                                    if m in sys.modules)}))
+"""
+
+
+@pytest.mark.parametrize("label", ["this", "2.7", "3.8", "3.13"])
+def test_recording_a_dangerous_stream_imports_and_runs_nothing(label):
+    import os
+
+    python = _pick(label)
+    streams = [assemble(text).hex() for text, _, _, _ in RECORDED]
+    proc = subprocess.run([python, "-c", AUDITED, os.path.dirname(WORKER), json.dumps(streams)],
+                          capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+    seen = json.loads(proc.stdout.decode().splitlines()[-1])
+    assert [a["finds"] for a in seen["answers"]] == [finds for _, finds, _, _ in RECORDED] * 2
+    assert seen["events"] == []  # no import, no find_class of CPython's own, no call
+    assert seen["modules"] == []
+
+
+def test_a_real_load_refuses_a_dangerous_global():
+    """The worker's second lock (CPython 3.8+): a load that is not a
+    recording never resolves os.system, with or without allow_globals."""
+    data = assemble("GLOBAL os system\nEMPTY_TUPLE\nREDUCE\nSTOP\n").hex()
+    with Adapter([sys.executable, WORKER, "c"], timeout=20) as worker:
+        answer = worker.request({"op": "load", "data": data})
+        assert answer["ok"] is False and answer["clean"] is False
+        assert "refused to resolve the dangerous global os.system" in answer["message"]
+        restricted = worker.request({"op": "load", "data": data,
+                                     "options": {"allow_globals": ["builtins:len"]}})
+        assert restricted["clean"] is True and "forbidden" in restricted["message"]
