@@ -242,7 +242,7 @@ def test_the_export_carries_its_schemas(files):
 
 GOOD = [
     None, True, -12, 2 ** 100, 1.5, float("nan"), -0.0, complex(1, -2), "a\udc80", b"\x00\xff",
-    bytearray(b"ab"), (1, [2]), {1, 2}, frozenset([3]), {"k": [1]},
+    bytearray(b"ab"), [1], (1, [2]), {1, 2}, frozenset([3]), {"k": [1]},
     model.Global("builtins", "len"), model.PersistentId(("a", 1)),
     model.Buffer(data=b"x", readonly=True),
     model.Object(model.Global("m", "C"), args=(1,), via="newobj", state={"a": 1},
@@ -329,3 +329,20 @@ def test_export_into_a_file_is_a_clear_error(tmp_path, capsys):
     assert cases_main(["export", str(target)]) == 1
     err = capsys.readouterr().err
     assert "cannot write" in err and "Traceback" not in err
+
+
+def test_schemas_name_what_the_code_names(validators):
+    """The closed lists the schemas repeat are the corpus's and the model's."""
+    from picklespec.cases import corpus as corpus_module
+
+    case = validators["export-case.schema.json"].schema["$defs"]
+    assert set(case["failure"]["enum"]) == set(corpus_module.FAILURES)
+    assert set(case["options"]["propertyNames"]["enum"]) == \
+        set(corpus_module.LOAD_OPTIONS) | set(corpus_module.DUMP_OPTIONS)
+    tagged = validators["tagged-json.schema.json"].schema["$defs"]
+    assert set(tagged["object"]["properties"]["via"]["enum"]) == set(model.VIAS)
+    kinds = set(tagged["value"]["properties"]["type"]["enum"])
+    assert kinds == {"none", "bool", "int", "float", "complex", "str", "bytes", "bytearray",
+                     "list", "tuple", "set", "frozenset", "dict", "global", "object",
+                     "persistent", "buffer", "ref"}
+    assert {json.loads(json.dumps(model.to_json(v)))["type"] for v in GOOD} | {"ref"} == kinds
