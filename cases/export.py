@@ -152,9 +152,8 @@ def _common(case):
         out["refs"] = list(case.refs)
     if case.note:
         out["note"] = case.note
-    aliases = getattr(case, "aliases", None)
-    if aliases:
-        out["aliases"] = list(aliases)
+    if case.aliases:
+        out["aliases"] = list(case.aliases)
     return out
 
 
