@@ -149,3 +149,14 @@ def test_named_cases_as_published(run, baseline, stream, verdict, key):
     published = "fail" if key + TARGET in baseline else "pass"
     assert published == verdict, "the published run changed: %s is %s there" % (key, published)
     assert verdicts[stream][0] == verdict, verdicts[stream]
+
+
+def test_an_unreadable_export_is_said_so(tmp_path):
+    done = subprocess.run([NODE, SCRIPT, str(tmp_path / "none")], capture_output=True,
+                          text=True, timeout=60, cwd=HERE)
+    assert done.returncode == 2 and "cannot read" in done.stderr and "manifest.json" in done.stderr
+    (tmp_path / "manifest.json").write_text(json.dumps({"format": "picklespec-export/1", "cases": [
+        {"id": "gone", "kind": "accept", "streams": [{"pkl": "gone.pkl", "json": "gone.json"}]}]}))
+    done = subprocess.run([NODE, SCRIPT, str(tmp_path)], capture_output=True, text=True,
+                          timeout=60, cwd=HERE)
+    assert done.returncode == 2 and "accept/gone.pkl of gone" in done.stderr

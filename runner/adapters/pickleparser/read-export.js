@@ -6,7 +6,11 @@
  *
  *     npm ci --prefix runner/adapters/pickleparser
  *     picklespec cases export /tmp/export     # or use the published cases/export
- *     node runner/adapters/pickleparser/read-export.js cases/export [--verbose]
+ *     node runner/adapters/pickleparser/read-export.js cases/export [--verbose | --failures]
+ *
+ * --verbose prints a line per stream (`pass|fail|skip KIND/FILE.pkl: why`),
+ * --failures only the failing ones; exit status 2 means the export could
+ * not be read, 0 that it was (whatever pickleparser made of it).
  *
  * Theory of operation
  * -------------------
@@ -394,7 +398,7 @@ function main(argv) {
     const verbose = argv.includes('--verbose');
     const args = argv.filter((a) => !a.startsWith('--'));
     if (args.length !== 1) {
-        process.stderr.write('usage: node read-export.js EXPORT_DIR [--verbose]\n');
+        process.stderr.write('usage: node read-export.js EXPORT_DIR [--verbose | --failures]\n');
         return 2;
     }
     const root = args[0];
@@ -405,14 +409,26 @@ function main(argv) {
         process.stderr.write('cannot read ' + path.join(root, 'manifest.json') + ': ' + err.message + '\n');
         return 2;
     }
+    if (manifest === null || manifest.format !== 'picklespec-export/1' || !Array.isArray(manifest.cases)) {
+        process.stderr.write(path.join(root, 'manifest.json') + ': not a picklespec-export/1 manifest\n');
+        return 2;
+    }
     const counts = { pass: 0, fail: 0, skip: 0 };
     const cases = new Set();
     for (const entry of manifest.cases) {
         for (const stream of entry.streams) {
             if (stream.pkl === null) continue; // fails: true / loads: false: recorded, nothing to load
             const folder = path.join(root, entry.kind);
-            const doc = JSON.parse(fs.readFileSync(path.join(folder, stream.json), 'utf8'));
-            const data = Uint8Array.from(fs.readFileSync(path.join(folder, stream.pkl)));
+            let doc;
+            let data;
+            try {
+                doc = JSON.parse(fs.readFileSync(path.join(folder, stream.json), 'utf8'));
+                data = Uint8Array.from(fs.readFileSync(path.join(folder, stream.pkl)));
+            } catch (err) {
+                process.stderr.write('cannot read the stream ' + entry.kind + '/' + stream.pkl + ' of ' + entry.id +
+                                     ': ' + err.message + '\n');
+                return 2;
+            }
             const [verdict, reason] = judge(doc, data);
             counts[verdict] += 1;
             cases.add(entry.id);
