@@ -158,75 +158,78 @@ def _common(case):
 
 
 def _stream_files(case, files):
-    """Write one case's streams into files; its manifest entry."""
+    """Put one case's streams into files; return its manifest entry."""
     entry = _common(case)
     entry["source"] = _source(case)
     load_options = _options(_load_options(case))
-    folder = case.classification
-    streams = []
     if case.classification == "dump":
         if case.options:
             entry["dump_options"] = _options(case.options)
         entry["protocols"] = sorted(case.streams)
-        used = []
-        for protocol in sorted(case.streams):
-            for index, variant in enumerate(case.streams[protocol]):
-                name = stream_name(case, protocol, variant)
-                document = {"format": FORMAT}
-                document.update(_common(case))
-                document.update({"protocol": protocol,
-                                 "producer": variant.producer_text,
-                                 "producers": _producers(variant.producer),
-                                 "canonical": index == 0})
-                if python2_only(variant.producer):
-                    document["python2"] = True
-                if variant.note:
-                    document["variant_note"] = variant.note
-                if case.options:
-                    document["dump_options"] = entry["dump_options"]
-                if load_options:
-                    document["load_options"] = load_options
-                document["expect"] = _expect(case, variant)
-                pkl = None
-                if variant.stream is not None:
-                    used.append(variant.stream)
-                    if variant.loads:
-                        pkl = name + ".pkl"
-                        files["%s/%s" % (folder, pkl)] = bytes(variant.stream)
-                    else:
-                        document["data"] = bytes(variant.stream).hex()
-                document["pkl"] = pkl
-                document["source"] = {"file": entry["source"]["file"], "line": variant.line}
-                files["%s/%s.json" % (folder, name)] = _dump_json(document)
-                stream = {"protocol": protocol, "producer": variant.producer_text,
-                          "producers": document["producers"], "canonical": index == 0,
-                          "pkl": pkl, "json": name + ".json",
-                          "outcome": document["expect"]["outcome"],
-                          "opcodes": _opcodes([variant.stream] if variant.stream else [])}
-                if document.get("python2"):
-                    stream["python2"] = True
-                streams.append(stream)
-        entry["opcodes"] = _opcodes(used)
+        entry["opcodes"] = _opcodes([v.stream for vs in case.streams.values() for v in vs
+                                     if v.stream is not None])
+        streams = [_variant_files(case, protocol, index, variant, entry, load_options, files)
+                   for protocol in sorted(case.streams)
+                   for index, variant in enumerate(case.streams[protocol])]
     else:
-        name = stream_name(case)
-        document = {"format": FORMAT}
-        document.update(_common(case))
-        document["protocol"] = case.protocol
-        if load_options:
-            document["load_options"] = load_options
-        document["expect"] = _expect(case)
-        document["pkl"] = name + ".pkl"
-        document["source"] = entry["source"]
-        files["%s/%s.pkl" % (folder, name)] = bytes(case.data)
-        files["%s/%s.json" % (folder, name)] = _dump_json(document)
         entry["protocol"] = case.protocol
         entry["opcodes"] = _opcodes([case.data])
-        streams.append({"protocol": case.protocol, "pkl": name + ".pkl", "json": name + ".json",
-                        "outcome": document["expect"]["outcome"], "opcodes": entry["opcodes"]})
+        streams = [_load_files(case, entry, load_options, files)]
     if load_options:
         entry["load_options"] = load_options
     entry["streams"] = streams
     return entry
+
+
+def _load_files(case, entry, load_options, files):
+    """The .pkl and .json of a load case; its manifest stream."""
+    name = stream_name(case)
+    document = {"format": FORMAT}
+    document.update(_common(case))
+    document["protocol"] = case.protocol
+    if load_options:
+        document["load_options"] = load_options
+    document["expect"] = _expect(case)
+    document["pkl"] = name + ".pkl"
+    document["source"] = entry["source"]
+    files["%s/%s.pkl" % (case.classification, name)] = bytes(case.data)
+    files["%s/%s.json" % (case.classification, name)] = _dump_json(document)
+    return {"protocol": case.protocol, "pkl": name + ".pkl", "json": name + ".json",
+            "outcome": document["expect"]["outcome"], "opcodes": entry["opcodes"]}
+
+
+def _variant_files(case, protocol, index, variant, entry, load_options, files):
+    """The .json (and .pkl, when it loads) of one dump variant; its manifest stream."""
+    name = stream_name(case, protocol, variant)
+    document = {"format": FORMAT}
+    document.update(_common(case))
+    document.update({"protocol": protocol, "producer": variant.producer_text,
+                     "producers": _producers(variant.producer), "canonical": index == 0})
+    if python2_only(variant.producer):
+        document["python2"] = True
+    if variant.note:
+        document["variant_note"] = variant.note
+    if case.options:
+        document["dump_options"] = entry["dump_options"]
+    if load_options:
+        document["load_options"] = load_options
+    document["expect"] = _expect(case, variant)
+    pkl = None
+    if variant.stream is not None and variant.loads:
+        pkl = name + ".pkl"
+        files["dump/%s" % pkl] = bytes(variant.stream)
+    elif variant.stream is not None:
+        document["data"] = bytes(variant.stream).hex()  # loads: false, never a .pkl
+    document["pkl"] = pkl
+    document["source"] = {"file": entry["source"]["file"], "line": variant.line}
+    files["dump/%s.json" % name] = _dump_json(document)
+    stream = {"protocol": protocol, "producer": variant.producer_text,
+              "producers": document["producers"], "canonical": index == 0,
+              "pkl": pkl, "json": name + ".json", "outcome": document["expect"]["outcome"],
+              "opcodes": _opcodes([variant.stream] if variant.stream is not None else [])}
+    if document.get("python2"):
+        stream["python2"] = True
+    return stream
 
 
 def _tsv(entries):
