@@ -3,11 +3,13 @@
     picklespec cases check [PATHS...]       every problem, one per line; exit 1 if any
     picklespec cases coverage [--strict]    cases per opcode and per protocol
     picklespec cases regen --python PATH --kind c|py [--case GLOB] [--write]
+    picklespec cases export DIR             the corpus as .pkl and tagged-JSON files
 
 Problems print as ``FILE:LINE: FIELD: message``, so editors jump to them.
 """
 
 import argparse
+import os
 import sys
 
 __all__ = ["main"]
@@ -61,7 +63,43 @@ def regen_main(argv):
     return regen(argv)
 
 
-COMMANDS = {"check": check_main, "coverage": coverage_main, "regen": regen_main}
+def export_main(argv):
+    from .corpus import load_corpus
+    from .export import export_files, write_export
+
+    parser = argparse.ArgumentParser(prog="picklespec cases export",
+                                     description="Write the corpus as plain files: a .pkl and a "
+                                                 "tagged-JSON .json per stream, and a manifest "
+                                                 "(cases/README.md, The export).")
+    parser.add_argument("directory", help="where to write it (the published copy: cases/export)")
+    args = parser.parse_args(argv)
+    if os.path.exists(args.directory) and not os.path.isdir(args.directory):
+        sys.stderr.write("picklespec cases export: cannot write %s: not a directory\n"
+                         % args.directory)
+        return 1
+    corpus = load_corpus()
+    if corpus.problems:
+        for problem in corpus.problems:
+            sys.stderr.write("%s\n" % problem)
+        sys.stderr.write("picklespec cases export: the corpus has %d problems; nothing written "
+                         "(picklespec cases check)\n" % len(corpus.problems))
+        return 1
+    files = export_files(corpus)
+    try:
+        write_export(args.directory, files)
+    except OSError as exc:
+        sys.stderr.write("picklespec cases export: cannot write %s: %s\n"
+                         % (exc.filename or args.directory, exc.strerror))
+        return 1
+    streams = sum(1 for name in files if name.endswith(".json") and "/" in name
+                  and not name.startswith("schema/"))
+    sys.stdout.write("%d cases, %d streams, %d files written to %s\n" % (
+        len(corpus.cases), streams, len(files), args.directory))
+    return 0
+
+
+COMMANDS = {"check": check_main, "coverage": coverage_main, "regen": regen_main,
+            "export": export_main}
 
 
 def main(argv):

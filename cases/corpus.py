@@ -48,6 +48,9 @@ FIELDS = {
     "reject": _COMMON + _LOAD + ("failure",) + _SCAN,
     "implementation-defined": _COMMON + _LOAD + ("outcomes",) + _SCAN,
 }
+# `aliases`: the ids of cases merged into this one, which it answers to
+# (a case id is never renamed or dropped; cases/README.md, "Aliases").
+FIELDS = {kind: fields + ("aliases",) for kind, fields in FIELDS.items()}
 REQUIRED = {
     "dump": ("id", "title", "tags", "object", "streams"),
     "accept": ("id", "title", "tags", "protocol", "result"),
@@ -196,6 +199,7 @@ class Case:
         self.tags = []
         self.note = None
         self.refs = []
+        self.aliases = []
         # dump cases
         self.object = None
         self.protocols = list(PROTOCOLS)
@@ -238,8 +242,9 @@ class Corpus:
         self.files = files
 
     def by_id(self, case_id):
+        """The case with this id, or the one this id is an alias of."""
         for case in self.cases:
-            if case.id == case_id:
+            if case.id == case_id or case_id in case.aliases:
                 return case
         raise KeyError(case_id)
 
@@ -306,6 +311,19 @@ def load_corpus(paths=None):
         seen[case.id] = case
         if not broken:
             good.append(case)
+    taken = {}  # alias -> the case naming it
+    for case, _ in cases:
+        for alias in case.aliases:
+            other = seen.get(alias) or taken.get(alias)
+            if other is not None:
+                problems.append(Problem(case.file, case.field_line("aliases"), "aliases",
+                                        "alias %r is already %s at %s:%d" % (
+                                            alias, "an id" if alias in seen else "an alias",
+                                            other.file, other.field_line("id"))))
+                if case in good:
+                    good.remove(case)
+            else:
+                taken[alias] = case
     problems.sort(key=lambda p: (p.file, p.line or 0))
     return Corpus(good, problems, files)
 
@@ -484,6 +502,16 @@ class _CaseReader:
                 self.problem("refs", "refs is a list of gh-N, bpo-N, pep-N or URLs")
             else:
                 case.refs = list(refs)
+        if "aliases" in entry:
+            aliases = entry["aliases"]
+            if not isinstance(aliases, list) or not aliases or not all(
+                    isinstance(a, str) and _ID.match(a) for a in aliases):
+                self.problem("aliases", "aliases is a non-empty list of case ids "
+                             "([a-z0-9]+(-[a-z0-9]+)*)")
+            elif len(set(aliases)) != len(aliases) or case.id in aliases:
+                self.problem("aliases", "an alias is given twice, or is the case's own id")
+            else:
+                case.aliases = list(aliases)
         if "load-options" in entry:
             case.load_options = self.options("load-options", LOAD_OPTIONS)
             buffers = case.load_options.get("buffers", [])

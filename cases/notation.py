@@ -26,6 +26,15 @@ value and every sequence item, so errors about a value can name its line.
 `dump_object` writes a model value back in the notation (anchors for
 sharing, `!str`/`!bytes` repeat forms for long runs); loading its output
 gives an equal graph.
+
+A str is an object as a list is: one str object held twice is one YAML
+node, an anchor and its aliases (``[&s abcd, *s]``), and two equal strs
+written apart are two objects (``[abcd, abcd]``).  Streams depend on it --
+a pickler memoizes by identity, so it writes the first once and GETs it,
+the second twice -- so loading keeps it (PyYAML gives an alias the very
+object of its anchor) and `dump_object` writes it (`shared_strs`), except
+where the object is one whatever is written: strs of one character and the
+attribute names of a state, which BUILD interns.
 """
 
 import codecs
@@ -53,7 +62,7 @@ except ImportError:  # PyYAML without libyaml: the pure-Python parser
             Composer.__init__(self)
 
 
-__all__ = ["load_yaml", "load_document", "dump_object", "NotationError", "Invalid",
+__all__ = ["load_yaml", "load_document", "dump_object", "shared_strs", "NotationError", "Invalid",
            "SourceMap", "Document", "TAGS"]
 
 # The local tags, each with the YAML node kinds it takes.
@@ -685,12 +694,62 @@ def _period(value, limit=16):
     return None
 
 
+def shared_strs(root):
+    """Ids of the str objects a model value holds more than once.
+
+    The pickler memoizes a str by identity, so one str object held twice
+    is written once and fetched with GET after, and two equal strs are
+    written twice: the notation writes the first as an anchor and its
+    alias (``[&s abcd, *s]``), the second as two scalars.  Left out, as
+    they are one object whatever is written: strs of at most one character
+    (CPython caches them) and the keys of an `Object`'s state dict
+    (attribute names, which BUILD interns).
+    """
+    counts = {}
+    seen = set()
+    work = [root]
+    while work:
+        value = work.pop()
+        kind = type(value)
+        if kind is str:
+            if len(value) > 1:
+                counts[id(value)] = counts.get(id(value), 0) + 1
+            continue
+        if kind not in (list, tuple, set, frozenset, dict, Object, PersistentId) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if kind is dict:
+            for k, v in value.items():
+                work.extend((k, v))
+        elif kind is Object:
+            work.extend((value.callable, value.args))
+            if value.kwargs is not None:
+                work.append(value.kwargs)
+            if value.has_state:
+                state = value.state
+                if type(state) is dict and id(state) not in seen:
+                    seen.add(id(state))  # its keys are attribute names
+                    work.extend(state.values())
+                else:
+                    work.append(state)
+            work.extend(value.listitems)
+            for k, v in value.dictitems:
+                work.extend((k, v))
+            work.extend(value.setitems)
+        elif kind is PersistentId:
+            work.append(value.pid)
+        else:
+            work.extend(value)
+    return {key for key, count in counts.items() if count > 1}
+
+
 class _Nodes:
     """YAML nodes for a model value; a shared value is one node (an alias)."""
 
-    def __init__(self, resolver):
+    def __init__(self, resolver, strs=frozenset()):
         self.memo = {}
         self.resolver = resolver
+        self.strs = strs  # ids of the str objects held more than once
 
     def scalar(self, tag, text, style=None):
         return ScalarNode(tag, text, style=style)
@@ -714,11 +773,13 @@ class _Nodes:
         if key in self.memo:
             return self.memo[key]
         node = self.plain(value)
+        if node is None and type(value) is str:
+            node = self.long_str(value)
         if node is not None:
+            if key in self.strs:  # one str object held twice: an anchor and its aliases
+                self.memo[key] = node
             return node
         kind = type(value)
-        if kind is str:
-            return self.long_str(value)
         if kind is bytes:
             return self.bytes_node("!bytes", value)
         if kind is complex:
@@ -901,7 +962,7 @@ class _Dumper(yaml.emitter.Emitter, yaml.serializer.Serializer, CoreResolver):
 
 def dump_object(value):
     """YAML text in the notation for a model value (loads back to an equal graph)."""
-    node = _Nodes(CoreResolver()).node(value)
+    node = _Nodes(CoreResolver(), shared_strs(value)).node(value)
     text = yaml.serialize(node, Dumper=_Dumper)
     # A lone scalar document may end with an explicit end marker; keep the value.
     if text.endswith("\n...\n"):

@@ -14,6 +14,13 @@ producer name; `Pattern.points` and `from_points` turn a pattern into the
 producers it names and back, which is how `regen` merges the producers that
 write identical bytes into the fewest terms.
 
+What a producer writes is what its pickler writes with a ``persistent_id``
+hook installed (one naming only ``!persistent`` values), as the worker's
+``dump`` always runs it: CPython 2.7's cPickle memoizes differently with a
+hook (``set()`` at protocol 0 is ``((lp2\ntRp3`` with one, ``((ltRp2``
+without), so ``cpython-2.7-c`` means cPickle with a hook
+(cases/README.md, "Producers").
+
 Versions are ordered ``2.7 < 3.0 < 3.1 < ...``: a range from 2.7 to 3.13
 includes every 3.x in between, and the version after 2.7 is 3.0.
 """
