@@ -69,6 +69,9 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNER = os.path.dirname(HERE)
+# The adapter put runner/adapters on sys.path to import this module; its
+# folders (dill/, torch/, ...) must not stand in for the libraries they adapt.
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
 
 def _load_worker():
@@ -93,8 +96,8 @@ def _load_worker():
 worker = _load_worker()
 model = worker.model
 
-__all__ = ["Adapter", "Rejected", "Unsupported", "main", "serve", "opcodes_up_to",
-           "unpickler_load", "pickler_dump", "model", "OPCODES", "CHECKS", "PROJECTIONS"]
+__all__ = ["Adapter", "Rejected", "Unsupported", "main", "serve", "opcodes_up_to", "version_of",
+           "unpickler_load", "pickler_dump", "load_kwargs", "model", "OPCODES", "CHECKS", "PROJECTIONS"]
 
 # Every opcode of pickletools, with the protocol that introduced it.
 OPCODES = {
@@ -115,6 +118,17 @@ CHECKS = ("load", "dump", "parse", "scan", "transform")
 PROJECTIONS = ("no-tuple", "sets-as-lists", "double-numbers", "str-keys", "py2-str-as-bytes",
                "no-bytearray")
 LOAD_OPTIONS = ("encoding", "errors", "fix_imports", "buffers", "sequence", "allow_globals")
+
+
+def version_of(distribution):
+    """The installed version of a distribution (PyPI name), from its metadata."""
+    try:
+        from importlib.metadata import version
+    except ImportError:  # before 3.8
+        import pkg_resources
+
+        return pkg_resources.get_distribution(distribution).version
+    return version(distribution)
 
 
 def opcodes_up_to(protocol, without=()):
@@ -138,7 +152,11 @@ class Unsupported(Exception):
 class Adapter(object):
     """What an adapter is: its profile (the hello answer) and its functions."""
 
-    def __init__(self, hello, load=None, dump=None, parse=None, scan=None, transform=None):
+    def __init__(self, hello, load=None, dump=None, parse=None, scan=None, transform=None,
+                 picklebuffer=None):
+        # The PickleBuffer class dumps are given for out-of-band buffers
+        # (pickle5's own on Python 3.6 and 3.7); the interpreter's by default.
+        self.picklebuffer = picklebuffer
         self.functions = dict((name, fn) for name, fn in (
             ("load", load), ("dump", dump), ("parse", parse), ("scan", scan),
             ("transform", transform)) if fn is not None)
@@ -254,6 +272,12 @@ class _Session(object):
         except Unsupported as exc:
             return {"ok": False, "kind": "unsupported", "message": worker._text(exc)}
 
+    def _buffer(self, node):
+        if self.adapter.picklebuffer is None:
+            return worker._make_buffer(node)
+        data = node.data or b""
+        return self.adapter.picklebuffer(bytes(data) if node.readonly else bytearray(data))
+
     def _data(self, request):
         return worker._unhex(request["data"])
 
@@ -276,7 +300,7 @@ class _Session(object):
         if protocol not in self.adapter.hello["dump_protocols"]:
             raise Unsupported("protocol %r is not one %s writes" % (protocol, self.adapter.hello["name"]))
         try:
-            obj = model.materialize(worker._model_of(request["object"]), buffer=worker._make_buffer)
+            obj = model.materialize(worker._model_of(request["object"]), buffer=self._buffer)
         except Exception as exc:  # a class this interpreter lacks: not the library's failure
             return worker._error("unavailable", exc)
         try:
@@ -380,6 +404,20 @@ def main(make, argv=None):
 # -- pickle-shaped libraries ---------------------------------------------------------
 
 
+def load_kwargs(options):
+    """The keyword arguments of pickle.load for the load options encoding,
+    errors, fix_imports and buffers (the others are not pickle.load's)."""
+    kwargs = {}
+    for name in ("encoding", "errors"):
+        if name in options:
+            kwargs[name] = options[name]
+    if "fix_imports" in options:
+        kwargs["fix_imports"] = options["fix_imports"] == "true"
+    if "buffers" in options:
+        kwargs["buffers"] = [worker._buffer(b) for b in options["buffers"]]
+    return kwargs
+
+
 def unpickler_load(unpickler_class, method="load", options=LOAD_OPTIONS):
     """A load function for a library with a pickle-like ``Unpickler(file, **kw)``.
 
@@ -391,14 +429,7 @@ def unpickler_load(unpickler_class, method="load", options=LOAD_OPTIONS):
     import io
 
     def load(data, given):
-        kwargs = {}
-        for name in ("encoding", "errors"):
-            if name in given:
-                kwargs[name] = given[name]
-        if "fix_imports" in given:
-            kwargs["fix_imports"] = given["fix_imports"] == "true"
-        if "buffers" in given:
-            kwargs["buffers"] = [worker._buffer(b) for b in given["buffers"]]
+        kwargs = load_kwargs(given)
         hooks = {"persistent_load": worker._persistent_load}
         if "allow_globals" in given:
             hooks["find_class"] = worker._restricted(given["allow_globals"])
