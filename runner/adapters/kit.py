@@ -64,6 +64,7 @@ vocabulary is answered at hello as ``ok: false`` with what is wrong.
 import binascii
 import json
 import os
+import re
 import sys
 import traceback
 
@@ -246,6 +247,13 @@ def _globals(names, what):
     return out
 
 
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*\Z")
+
+
+def _is_hex(text):
+    return isinstance(text, type(u"")) and _HEX.match(text) is not None
+
+
 class _Session(object):
     """Answers requests for one Adapter (or says why it cannot)."""
 
@@ -265,8 +273,8 @@ class _Session(object):
         if function is None:
             return {"ok": False, "kind": "unsupported",
                     "message": "%s does no %s" % (self.adapter.hello["name"], op)}
-        if op != "dump" and not isinstance(request.get("data"), str if not worker.PY2 else basestring):  # noqa: F821
-            return {"ok": False, "kind": "protocol", "message": '%s: "data" must be a hex string' % op}
+        if op != "dump" and not _is_hex(request.get("data")):
+            return {"ok": False, "kind": "protocol", "message": '%s: "data" must be an even-length hex string' % op}
         try:
             return getattr(self, op)(function, request)
         except Unsupported as exc:
@@ -326,11 +334,12 @@ class _Session(object):
 
     def scan(self, function, request):
         try:
-            finds, calls = function(self._data(request))
+            found = function(self._data(request))
         except Unsupported:
             raise
         except Exception as exc:
             return _failure("rejected", exc, self.adapter.hello.get("clean_exceptions"))
+        finds, calls = found  # not a pair: a bug of the adapter, answered internal
         return {"ok": True, "finds": _globals(finds, "finds"), "calls": _globals(calls, "calls")}
 
     def transform(self, function, request):
