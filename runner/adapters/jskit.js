@@ -144,6 +144,12 @@ function rejected(err, clean) {
     const name = thrownName(err);
     const text = err instanceof Error ? err.message : String(err);
     const answer = { ok: false, kind: 'rejected', exception: name, message: name + ': ' + text };
+    if (err instanceof Error) {  // the prototype chain's names, nearest first (TypeError -> Error)
+        answer.exception_bases = [];
+        for (let p = Object.getPrototypeOf(Object.getPrototypeOf(err)); p && p.constructor; p = Object.getPrototypeOf(p)) {
+            answer.exception_bases.push(p.constructor.name);
+        }
+    }
     if (clean && !clean.includes(name)) answer.clean = false;
     return answer;
 }

@@ -44,9 +44,11 @@ given):
 
 Any exception a function raises is the library's answer: ``rejected`` (load,
 parse, scan, transform) or ``unpicklable`` (dump), with the exception's type
-name as ``exception``; it is also marked ``"clean": false`` when no class in
-its MRO is named in the profile's ``clean_exceptions`` (the runner, not the
-adapter, has the last word on clean).  Raise ``Rejected`` for a library that
+name as ``exception`` and its base classes' as ``exception_bases``, from
+which the runner decides whether the rejection is clean (the profile's
+``clean_exceptions``); the answer also says ``"clean": false`` itself when
+no class in the exception's MRO is named there, for runners that read that
+field.  Raise ``Rejected`` for a library that
 answers "bad" as a value, ``Unsupported`` for a request it cannot do.
 ``unpickler_load`` and ``pickler_dump`` make the load and dump functions of a
 library shaped like ``pickle`` (Unpickler/Pickler classes) with every load
@@ -116,8 +118,8 @@ OPCODES = {
     "BINPERSID": 1,
 }
 CHECKS = ("load", "dump", "parse", "scan", "transform")
-PROJECTIONS = ("no-tuple", "sets-as-lists", "double-numbers", "str-keys", "py2-str-as-bytes",
-               "no-bytearray")
+PROJECTIONS = ("no-tuple", "sets-as-lists", "no-frozenset", "double-numbers", "str-keys",
+               "py2-str-as-bytes", "no-bytearray", "unresolved-globals")
 LOAD_OPTIONS = ("encoding", "errors", "fix_imports", "buffers", "sequence", "allow_globals")
 
 
@@ -218,6 +220,7 @@ def _failure(kind, exc, clean_names=None):
     else:
         answer = worker._error(kind, exc)
         names = [cls.__name__ for cls in type(exc).__mro__]
+        answer["exception_bases"] = names[1:]  # nearest first: the runner judges clean from these
     if clean_names is not None and not set(names) & set(clean_names):
         answer["clean"] = False
     return answer
