@@ -202,6 +202,8 @@ def _profile(given, checks):
     problems.extend("unknown load option %r" % o for o in hello["load_options"] if o not in LOAD_OPTIONS)
     if ("load" in checks or "parse" in checks) and not hello.get("clean_exceptions"):
         problems.append("clean_exceptions is required (checks %s)" % ", ".join(checks))
+    if "readable_by" in hello and "dump" not in checks:
+        problems.append("readable_by applies to dumps, and there is no dump function")
     if "scan" in checks and hello.get("scan_reports") not in ("all", "unsafe"):
         problems.append('scan_reports must be "all" or "unsafe"')
     if problems:

@@ -25,6 +25,11 @@ except ImportError:  # before runner/process/
     from picklespec.runner.adapter import Adapter
 from picklespec.runner.targets import UsageError, find_interpreters
 
+try:
+    from picklespec.runner.profile import read_profile  # the runner's own check of a hello
+except ImportError:  # a runner that does not read profiles yet
+    read_profile = None
+
 GOOD = [1, ("a", None)]
 GOOD_JSON = {"type": "list", "items": [
     {"type": "int", "value": "1"},
@@ -58,6 +63,8 @@ def ask(adapter, request):
 
 def check_profile(hello, name, checks):
     """The fields the profile contract requires, with values from its vocabulary."""
+    if read_profile is not None:
+        read_profile(hello)  # raises ProfileError, naming what is wrong
     assert hello["name"] == name
     for field in ("implementation", "version", "kind"):
         assert isinstance(hello[field], str) and hello[field]
