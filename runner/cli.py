@@ -13,6 +13,7 @@ import sys
 COMMANDS = {
     "run": ("picklespec.runner.run", "main", "check targets against the case corpus"),
     "targets": ("picklespec.runner.targets", "main", "list the interpreters found on this machine"),
+    "adapters": ("picklespec.runner.catalog", "main", "list or install the third-party library adapters"),
     "cases": ("picklespec.cases.cli", "main", "check the corpus, report coverage, regenerate expectations"),
     "dis": ("picklespec.runner.cli", "dis_main", "disassemble a pickle into assembly text"),
     "asm": ("picklespec.runner.cli", "asm_main", "assemble assembly text into a pickle"),

@@ -13,7 +13,9 @@ It is named on the command line by a *spec*:
                            PyPy) running the worker; both kinds when the kind
                            is left out (the kinds it has, for PyPy only ``py``)
 ``cmd:COMMAND``            any program that speaks the protocol
-``pickleparser``           the npm package, through runner/adapters/pickleparser
+``NAME``                   a target an adapter in runner/adapters/ names in its
+                           adapter.json (``zodbpickle-c``, ``pickleparser``, ...;
+                           runner/catalog.py, ``picklespec adapters``)
 ``all-interpreters``       every interpreter `find_interpreters` finds, x c/py
 =========================  ====================================================
 
@@ -50,7 +52,6 @@ __all__ = ["UsageError", "TargetSpec", "Target", "Interpreter", "parse_target", 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "worker.py")
-PICKLEPARSER = os.path.join(HERE, "adapters", "pickleparser")
 
 BUILTINS = {  # spec -> worker kind, all run by this interpreter
     "reference": "reference",
@@ -58,7 +59,7 @@ BUILTINS = {  # spec -> worker kind, all run by this interpreter
     "cpython-py": "py",
 }
 SPECS_HELP = ("reference, cpython-c, cpython-py, python:PATH[:c|:py], cmd:COMMAND, "
-              "pickleparser, all-interpreters")
+              "all-interpreters, or an adapter's target (picklespec adapters list)")
 
 # The interpreters `picklespec targets` reports as "not found" when absent:
 # every CPython the corpus has expectations for, and PyPy.
@@ -334,19 +335,6 @@ def _cmd_spec(text, command):
     return [TargetSpec(text, tuple(argv), "", "cmd|" + command)]
 
 
-def _pickleparser_spec(text):
-    node = shutil.which("node")
-    script = os.path.join(PICKLEPARSER, "adapter.js")
-    if not node:
-        raise UsageError("%s: needs Node.js, and node is not on PATH" % text)
-    if not os.path.isfile(script):
-        raise UsageError("%s: the adapter %s is missing from this installation" % (text, script))
-    if not os.path.isdir(os.path.join(PICKLEPARSER, "node_modules", "pickleparser")):
-        raise UsageError("%s: the npm package is not installed; run: npm ci --prefix %s"
-                         % (text, PICKLEPARSER))
-    return [TargetSpec(text, (node, script), "", "pickleparser", cwd=PICKLEPARSER)]
-
-
 def parse_target(text):
     """The TargetSpecs a spec names (several for python:PATH and all-interpreters).
 
@@ -361,8 +349,11 @@ def parse_target(text):
         return _python_specs(text, text[len("python:"):])
     if text.startswith("cmd:"):
         return _cmd_spec(text, text[len("cmd:"):])
-    if text == "pickleparser":
-        return _pickleparser_spec(text)
+    from . import catalog  # the named targets of runner/adapters/*/adapter.json
+
+    named = catalog.find_target(text)
+    if named is not None:
+        return [named]
     if text == "all-interpreters":
         specs = []
         for found in newest_per_family(find_interpreters()):
@@ -521,17 +512,17 @@ def main(argv):
             rows.append(("python:%s" % interp.path, interp.implementation,
                          ".".join(map(str, interp.version)), "+".join(interp.kinds),
                          "0-%d" % interp.highest, interp.executable))
-    node = shutil.which("node")
-    installed = os.path.isdir(os.path.join(PICKLEPARSER, "node_modules", "pickleparser"))
-    if node and installed:
-        rows.append(("pickleparser", "pickleparser", "(npm)", "load", "0-5", node))
+    from . import catalog
+
+    adapters = [(name, manifest, catalog.status(manifest, name))
+                for name, manifest in sorted(catalog.named_targets().items())]
+    for name, manifest, state in adapters:
+        if state == "installed":
+            rows.append((name, manifest.library, "", "adapter", "", manifest.folder))
     sys.stdout.write(_table(rows))
     notes = [("%s" % i.path, i.problem) for i in found if not i.supported]
     notes += missing(found)
-    if not node:
-        notes.append(("pickleparser", "not found: node is not on PATH"))
-    elif not installed:
-        notes.append(("pickleparser", "not installed: run npm ci --prefix %s" % PICKLEPARSER))
+    notes += [(name, state) for name, manifest, state in adapters if state != "installed"]
     if notes:
         sys.stdout.write("\nnot found or not usable:\n")
         sys.stdout.write(_table([("  " + what, why) for what, why in notes]))

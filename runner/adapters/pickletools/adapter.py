@@ -1,0 +1,29 @@
+"""The standard library's pickletools: ``dis`` and ``genops`` as parsers
+(dis also checks the stack, the memo and the marks; genops only decodes
+opcodes and their arguments), ``optimize`` as a transform."""
+import io
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import kit  # noqa: E402
+
+
+def make(variant):
+    import pickle
+    import pickletools
+
+    python = "%d.%d.%d" % sys.version_info[:3]
+    hello = {"name": "pickletools-" + variant, "implementation": "pickletools", "version": python,
+             "kind": variant, "library": "pickletools.%s of Python %s" % (variant, python),
+             "load_protocols": list(range(pickle.HIGHEST_PROTOCOL + 1)), "opcodes": "all",
+             # its documented error for a bad stream; anything else escaping is not clean
+             "clean_exceptions": ["ValueError"]}
+    if variant == "dis":
+        return kit.Adapter(hello, parse=lambda data: pickletools.dis(data, out=io.StringIO()))
+    if variant == "genops":
+        return kit.Adapter(hello, parse=lambda data: list(pickletools.genops(data)))
+    return kit.Adapter(hello, transform=pickletools.optimize)
+
+
+kit.main(make)
