@@ -99,9 +99,9 @@ def inline(text, links, where=("<text>", 0)):
             else:
                 out.append("<code>%s</code>" % html.escape(code))
         elif m.group("strong") is not None:
-            out.append("<strong>%s</strong>" % _text(m.group("strong")))
+            out.append("<strong>%s</strong>" % inline(m.group("strong"), links, where))
         elif m.group("em") is not None:
-            out.append("<em>%s</em>" % _text(m.group("em")))
+            out.append("<em>%s</em>" % inline(m.group("em"), links, where))
         else:
             out.append('<a href="%s">%s</a>' % (html.escape(_target(m.group("target"), links, where)),
                                                 inline(m.group("text"), None, where)))

@@ -202,6 +202,10 @@ def stream_block(data, label=None):
             '<pre class="dis">%s</pre></div></div>' % (head, e(hex_dump(data)), e(disassembly(data))))
 
 
+def plural(n, word):
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
 def stack_text(entries):
     return ", ".join(s.name for s in entries) or "(nothing)"
 
@@ -372,10 +376,10 @@ class Site:
                    e(c.check), " from %s" % e(c.producers) if c.producers else "", e(c.outcome),
                    e(c.outcome)) for c in cells)
             rows.append('<tr class="bad"><td><code>%s</code></td><td>%s</td><td>%s</td>'
-                        "<td><details><summary>%d failing cells on %d of %d cases</summary>"
+                        "<td><details><summary>%s on %d of %d cases</summary>"
                         "<ul>%s</ul></details></td></tr>"
-                        % (e(name), e(about), e(conformance), len(cells), len(failing_cases),
-                           len(cases), items))
+                        % (e(name), e(about), e(conformance), plural(len(cells), "failing cell"),
+                           len(failing_cases), len(cases), items))
         clean = [t[0] for t in self.published.targets if t[0] not in by_target]
         out.append("<p><strong>%d of %d targets</strong> have no known failure on these cases%s.</p>"
                    % (len(clean), len(self.published.targets),
@@ -410,8 +414,12 @@ class Site:
 
     def _render_case(self, case):
         failing = self.published.failures.get(case.id, ()) if self.published else ()
-        badge = ('<span class="badge bad">%d failing cells</span>' % len(failing) if failing
-                 else "")
+        badge = ""
+        if failing:
+            targets = sorted({c.target for c in failing})
+            badge = '<span class="badge bad">%s: %s</span>' % (
+                plural(len(failing), "failing cell"),
+                e(", ".join(targets)) if len(targets) <= 2 else "%d targets" % len(targets))
         rel = os.path.relpath(case.file, os.path.dirname(_cases_dir())).replace(os.sep, "/")
         head = ('<summary><code>%s</code> %s %s</summary>' % (e(case.id), e(case.title or ""), badge))
         body = ['<p class="meta"><code>%s</code> line %d; tags %s</p>'
