@@ -52,8 +52,8 @@ def render():
         out.append("|---|---|---|---|---|---|")
         for op in ops:
             arg = "[`%s`](#%s)" % (op.arg.name, op.arg.name) if op.arg else "-"
-            out.append("| `%s` | %s | %s | %s | %s | %s |" % (
-                op.name, _code(op), arg, _stack(op.before), _stack(op.after), op.doc))
+            out.append("| [`%s`](../reports/spec/opcodes/%s.html) | %s | %s | %s | %s | %s |" % (
+                op.name, op.name, _code(op), arg, _stack(op.before), _stack(op.after), op.doc))
     out.append("\n## Argument encodings\n")
     out.append("| encoding | size | layout |")
     out.append("|---|---|---|")

@@ -58,6 +58,17 @@ PROTOCOLS = {
     5: ("Protocol 5", "Python 3.8, PEP 574: out-of-band buffers"),
 }
 
+# The case files each topic page shows in full, in this order.
+TOPIC_CASES = {
+    "framing": ("accept/framing.yaml", "implementation-defined/frames.yaml"),
+    "memo": ("accept/opcodes-memo.yaml", "reject/memo.yaml", "implementation-defined/memo.yaml"),
+    "reduce": ("accept/opcodes-objects.yaml", "implementation-defined/build.yaml"),
+    "persistent-ids": ("accept/opcodes-persistent.yaml", "dump/persistent.yaml"),
+    "buffers": ("accept/opcodes-buffers.yaml", "dump/buffer.yaml"),
+    "python2": ("accept/python2.yaml", "accept/fix-imports.yaml", "reject/python2.yaml"),
+    "security": ("accept/scanner-bypass.yaml", "reject/scanner-bypass.yaml"),
+}
+
 CLASSIFICATION_ORDER = ("accept", "reject", "implementation-defined", "dump")
 CLASSIFICATION_TITLES = {
     "accept": "Streams that must load",
@@ -491,20 +502,30 @@ class Site:
         text = self.topic_texts[name]
         body = "<h1>%s</h1>\n%s" % (e(text.title), markup.to_html(text.body, self.links(1),
                                                                    text.file))
-        if name == "security":
-            body += self.bypass_html()
+        body += self.topic_cases_html(name)
         return self.page(text.title, body, 1, current=name)
 
-    def bypass_html(self):
-        cases = [c for c in self.corpus.cases
-                 if os.path.basename(c.file) == "scanner-bypass.yaml"]
-        out = ["<h2>The scanner-bypass cases (%d)</h2>" % len(cases),
-               "<p>From <code>cases/accept/scanner-bypass.yaml</code> and "
-               "<code>cases/reject/scanner-bypass.yaml</code>: each a stream a scanner has read "
-               "differently from <code>pickle.load</code>, with the outcome every unpickler must "
-               "have.</p>"]
-        out.extend(self.case_html(case) for case in cases)
+    def topic_cases_html(self, name):
+        files = TOPIC_CASES.get(name, ())
+        cases = [c for c in self.corpus.cases if _case_file(c) in files]
+        if not cases:
+            return ""
+        out = ["<h2>The cases (%d)</h2>" % len(cases),
+               "<p>From %s: each stream with what every unpickler must do with it.</p>"
+               % ", ".join("<code>cases/%s</code>" % e(f) for f in files)]
+        for kind in CLASSIFICATION_ORDER:
+            group = [c for c in cases if c.classification == kind]
+            if group:
+                out.append("<h3>%s (%s, %d)</h3>" % (e(CLASSIFICATION_TITLES[kind]), e(kind),
+                                                     len(group)))
+                out.extend(self.case_html(case) for case in group)
         return "\n".join(out)
+
+
+def _case_file(case):
+    """A case's file as CLASSIFICATION/NAME.yaml."""
+    path = os.path.abspath(case.file)
+    return "%s/%s" % (os.path.basename(os.path.dirname(path)), os.path.basename(path))
 
 
 def _cases_dir():

@@ -206,6 +206,20 @@ def test_the_site_has_an_index_a_page_per_opcode_and_per_topic(site_dir):
     assert "<script" not in index
 
 
+def test_topic_pages_show_their_case_files(site_dir):
+    corpus = load_corpus()
+    files = {site._case_file(c) for c in corpus.cases}
+    for topic, names in site.TOPIC_CASES.items():
+        assert topic in texts.TOPICS
+        for name in names:
+            assert name in files, "TOPIC_CASES names %s, which holds no case" % name
+    security = (site_dir / "topics" / "security.html").read_text(encoding="utf-8")
+    bypass = [c for c in corpus.cases if c.file.endswith("scanner-bypass.yaml")]
+    assert len(bypass) > 10
+    for case in bypass:
+        assert 'id="case-%s"' % case.id in security
+
+
 def test_the_published_copy_is_current(site_dir):
     assert PUBLISHED.is_dir(), "reports/spec/ is missing: %s" % REGENERATE
     ours = sorted(p.relative_to(site_dir) for p in site_dir.rglob("*") if p.is_file())
