@@ -6,6 +6,7 @@
   topic (topics/NAME.md), kept as data keyed by the opcode's name;
 - `markup`: the Markdown subset those texts are written in, to HTML;
 - `conformance`: the published run of reports/known, per case;
+- `handlers`: the reference unpickler's handler of each opcode, as source;
 - `site`: the static web site (``picklespec spec DIR``) made of all of these,
   with the reference unpickler's handlers and the case corpus.
 """

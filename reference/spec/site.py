@@ -9,9 +9,7 @@ Nothing is copied by hand, so nothing drifts:
 - each opcode's row from the opcode table (`picklespec.reference.opcodes`);
 - its narrative from opcodes/NAME.md and the topics from topics/NAME.md
   (`texts`), in the Markdown subset `markup` reads;
-- its handler's source from the reference unpickler, read with `inspect`
-  from the function registered with ``handles("NAME")``, with the methods
-  of the unpickler it calls;
+- its handler's source from the reference unpickler (`handlers`);
 - its cases from the corpus (`picklespec.cases.corpus.load_corpus`): the
   cases tagged with the opcode's name, each stream as hex and as assembly
   text (`picklespec.reference.asm`), with what it must do;
@@ -31,14 +29,12 @@ saying how much was left out; the case file holds the whole stream.
 
 import argparse
 import html
-import inspect
 import os
-import re
 import sys
-import textwrap
 
 from .. import opcodes
 from . import markup, texts
+from .handlers import handler_sources
 from .conformance import KnownError, read_published
 
 __all__ = ["build", "write", "main", "HEX_BYTES", "DIS_LINES", "DIS_WIDTH"]
@@ -103,47 +99,6 @@ e = html.escape
 
 
 # -- gathering -----------------------------------------------------------------
-
-
-def handler_of(name):
-    """The reference unpickler's function registered for opcode `name`."""
-    from .. import unpickler
-
-    registry = getattr(unpickler, "_HANDLERS", None)
-    if registry is not None and name in registry:
-        return registry[name]
-    mark = 'handles("%s")' % name
-    for value in vars(unpickler.Unpickler).values():
-        if inspect.isfunction(value):
-            try:
-                if mark in inspect.getsource(value):
-                    return value
-            except OSError:
-                continue
-    raise LookupError("no handler registered with handles(%r) in reference/unpickler.py" % name)
-
-
-_CALLED = re.compile(r"self\.(\w+)\(")
-
-# Where a handler only signals the loop, the loop's method that does the work.
-ALSO = {"FRAME": ("_enter_frame",)}
-
-
-def handler_sources(name):
-    """[(title, source)]: the handler, then each Unpickler method it calls."""
-    from .. import unpickler
-
-    function = handler_of(name)
-    source = textwrap.dedent(inspect.getsource(function))
-    out = [("Unpickler.%s" % function.__name__, source)]
-    seen = {function.__name__}
-    for called in list(_CALLED.findall(source)) + list(ALSO.get(name, ())):
-        method = vars(unpickler.Unpickler).get(called)
-        if called in seen or not inspect.isfunction(method):
-            continue
-        seen.add(called)
-        out.append(("Unpickler.%s" % called, textwrap.dedent(inspect.getsource(method))))
-    return out
 
 
 def cases_by_opcode(corpus):

@@ -18,7 +18,7 @@ import pytest
 
 from picklespec.cases.corpus import load_corpus
 from picklespec.reference import opcodes
-from picklespec.reference.spec import markup, site, texts
+from picklespec.reference.spec import handlers, markup, site, texts
 from picklespec.reference.spec.conformance import read_published
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -71,6 +71,22 @@ def test_every_narrative_renders_and_links_only_known_pages():
     links = markup.Links(opcodes.by_name, texts.TOPICS, lambda n: n, lambda n: n)
     for text in list(ops.values()) + list(topics.values()):
         markup.to_html(text.body, links, text.file)  # raises MarkupError on a bad link
+
+
+# -- the handlers ------------------------------------------------------------------
+
+
+def test_each_opcode_has_its_handler_source_and_the_registry_is_not_needed(monkeypatch):
+    from picklespec.reference import unpickler
+
+    found = {op.name: handlers.handler_of(op.name) for op in opcodes.opcodes}
+    for name, function in found.items():
+        assert '@handles("%s")' % name in handlers.handler_sources(name)[0][1]
+    monkeypatch.delattr(unpickler, "_HANDLERS")
+    for name, function in found.items():
+        assert handlers.handler_of(name) is function
+    titles = [title for title, _ in handlers.handler_sources("BUILD")]
+    assert titles[0] == "Unpickler.load_BUILD" and "Unpickler.build" in titles
 
 
 # -- the markup ----------------------------------------------------------------
