@@ -10,7 +10,8 @@ library's guesses:
   (an item continues on lines indented by two spaces), fenced code blocks
   (three backticks), and tables (``| a | b |`` rows, the second row the
   ``|---|`` separator);
-- inline: ```code```, ``**strong**``, ``*emphasis*``, ``[text](target)``.
+- inline: ```code```, ``**strong**``, ``*emphasis*`` (not inside a word:
+  ``2**31`` is a power), ``[text](target)``.
 
 Every character of the text is escaped: a ``<`` in a narrative is shown as a
 ``<``, never read as markup.  Links are made where the text names something:
@@ -50,8 +51,8 @@ class Links:
 REF = re.compile(r"\b(gh-[0-9]+|bpo-[0-9]+|PEP[ -][0-9]+|pep-[0-9]+)\b")
 _INLINE = re.compile(
     r"`(?P<code>[^`]+)`"
-    r"|\*\*(?P<strong>[^*]+)\*\*"
-    r"|\*(?P<em>[^*\s][^*]*)\*"
+    r"|(?<!\w)\*\*(?P<strong>[^*\s](?:[^*]*[^*\s])?)\*\*(?!\w)"
+    r"|(?<![\w*])\*(?P<em>[^*\s](?:[^*]*[^*\s])?)\*(?![\w*])"
     r"|\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+)\)")
 _HEADING = re.compile(r"(#{1,4}) (.+)")
 _BULLET = re.compile(r"- (.*)")

@@ -109,6 +109,11 @@ def test_markup_escapes_everything_and_links_names():
     assert '<a href="../topics/memo.html">m</a>' in out
 
 
+def test_markup_reads_powers_as_text_and_stars_around_words_as_emphasis():
+    out = markup.inline("from -2**31 to 2**31-1, a*b*c, **bold** and *em*", links())
+    assert out == "from -2**31 to 2**31-1, a*b*c, <strong>bold</strong> and <em>em</em>"
+
+
 @pytest.mark.parametrize("text, line, words", [
     ("ok\n\n[x](opcode:FRAMES)\n", 3, "unknown opcode 'FRAMES'"),
     ("[x](topic:nope)\n", 1, "unknown topic 'nope'"),
