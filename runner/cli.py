@@ -18,11 +18,22 @@ COMMANDS = {
     "dis": ("picklespec.runner.cli", "dis_main", "disassemble a pickle into assembly text"),
     "asm": ("picklespec.runner.cli", "asm_main", "assemble assembly text into a pickle"),
     "bench": ("picklespec.reference.bench", "main", "time the reference against the standard library"),
+    "spec": ("picklespec.reference.spec.site", "main", "write the specification as a static web site"),
 }
 
-USAGE = "usage: picklespec COMMAND [ARGS...]\n\ncommands:\n" + "".join(
+USAGE = "usage: picklespec [--version] COMMAND [ARGS...]\n\ncommands:\n" + "".join(
     "  %-9s %s\n" % (name, spec[2]) for name, spec in COMMANDS.items()
 )
+
+
+def version():
+    """The installed distribution's version, from its metadata."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("picklespec")
+    except metadata.PackageNotFoundError:
+        return "unknown (picklespec is not installed)"
 
 
 def main(argv=None):
@@ -30,6 +41,9 @@ def main(argv=None):
     if not argv or argv[0] in ("-h", "--help"):
         sys.stdout.write(USAGE)
         return 0 if argv else 2
+    if argv[0] == "--version":
+        sys.stdout.write("picklespec %s\n" % version())
+        return 0
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
         sys.stderr.write("picklespec: unknown command %r\n\n%s" % (name, USAGE))
@@ -63,8 +77,11 @@ def dis_main(argv):
 
     from picklespec.reference.asm import disassemble
 
-    parser = argparse.ArgumentParser(prog="picklespec dis",
-                                     description="Disassemble a pickle into picklespec assembly text.")
+    parser = argparse.ArgumentParser(
+        prog="picklespec dis",
+        description="Disassemble a pickle into picklespec assembly text.  Exits 1, "
+                    "naming the offset, when the pickle is truncated or malformed "
+                    "(after printing what could be read).")
     parser.add_argument("file", help="the pickle ('-' for standard input)")
     parser.add_argument("--no-offsets", action="store_true", help="omit byte offsets")
     parser.add_argument("--no-indent", action="store_true", help="do not indent inside MARKs")
@@ -75,7 +92,40 @@ def dis_main(argv):
         sys.stderr.write("picklespec dis: %s: %s\n" % (args.file, exc.strerror))
         return 2
     sys.stdout.write(disassemble(data, offsets=not args.no_offsets, indent=not args.no_indent))
+    fault = stream_fault(data)
+    if fault is not None:
+        sys.stdout.flush()
+        sys.stderr.write("picklespec dis: %s: offset %d: %s\n" % (args.file, fault[0], fault[1]))
+        return 1
     return 0
+
+
+def stream_fault(data):
+    """(offset, message) for the first thing that keeps `data` from being a
+    whole pickle, or None.
+
+    Only what reading the opcodes shows: an unknown opcode byte, an argument
+    cut short or undecodable, a stream that ends before its STOP.  Bytes after
+    the STOP are no fault (every CPython unpickler ignores them), and what
+    only running the machine finds (a stack underflow, a memo miss) is not
+    looked for.
+    """
+    from picklespec.reference.asm import read_instructions
+
+    if not data:
+        return 0, "empty input: no pickle (a pickle ends with STOP)"
+    last = None
+    for ins in read_instructions(data):
+        if ins.op is None:
+            if last is not None and last.op is not None and last.op.name == "STOP":
+                break  # trailing bytes after a whole pickle
+            return ins.offset, ins.error
+        if ins.error is not None:
+            return ins.offset, "%s: %s" % (ins.op.name, ins.error)
+        last = ins
+    if last is None or last.op.name != "STOP":
+        return len(data), "truncated: the pickle ends without a STOP"
+    return None
 
 
 def asm_main(argv):

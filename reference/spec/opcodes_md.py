@@ -8,15 +8,15 @@ so it cannot drift from the table; a test checks the committed file is what
 rewrites it).
 """
 
-import sys
-
-from . import arguments, opcodes
+from .. import arguments, opcodes
 
 _INTRO = """\
 # The pickle opcodes
 
 Generated from `reference/opcodes.py` by `python -m picklespec.reference.spec`;
-do not edit by hand.
+do not edit by hand. Each opcode's full page -- its narrative, edge cases,
+handler, cases and published conformance -- is in the spec site,
+[reports/spec/](../reports/spec/index.html) (`picklespec spec DIR`).
 
 A pickle is a program for a small stack machine: a *stack*, a *metastack* of
 saved stacks (MARK pushes one; the opcodes that take a `stackslice` pop it), and
@@ -52,8 +52,8 @@ def render():
         out.append("|---|---|---|---|---|---|")
         for op in ops:
             arg = "[`%s`](#%s)" % (op.arg.name, op.arg.name) if op.arg else "-"
-            out.append("| `%s` | %s | %s | %s | %s | %s |" % (
-                op.name, _code(op), arg, _stack(op.before), _stack(op.after), op.doc))
+            out.append("| [`%s`](../reports/spec/opcodes/%s.html) | %s | %s | %s | %s | %s |" % (
+                op.name, op.name, _code(op), arg, _stack(op.before), _stack(op.after), op.doc))
     out.append("\n## Argument encodings\n")
     out.append("| encoding | size | layout |")
     out.append("|---|---|---|")
@@ -78,5 +78,3 @@ def render():
     return "\n".join(out) + "\n"
 
 
-if __name__ == "__main__":
-    sys.stdout.write(render())
