@@ -131,6 +131,17 @@ def _expect(case, variant=None):
     return {"outcome": "one-of", "outcomes": outcomes}
 
 
+def _globals(case):
+    """The scanner ground truth: what CPython's find_class is asked for and
+    which of the found objects are called (cases/README.md), with the
+    unpicklers that ask otherwise."""
+    out = {"finds": list(case.finds), "calls": list(case.calls)}
+    if case.scan_variants:
+        out["variants"] = [{"producer": v.producer_text, "finds": list(v.finds),
+                            "calls": list(v.calls)} for v in case.scan_variants]
+    return out
+
+
 def _dump_json(document):
     """Compact JSON on one line, ASCII (a lone surrogate is a \\u escape)."""
     return (json.dumps(document, separators=(",", ":"), ensure_ascii=True) + "\n").encode("ascii")
@@ -190,6 +201,8 @@ def _load_files(case, entry, load_options, files):
     if load_options:
         document["load_options"] = load_options
     document["expect"] = _expect(case)
+    if case.finds is not None:
+        document["globals"] = _globals(case)
     document["pkl"] = name + ".pkl"
     document["source"] = entry["source"]
     files["%s/%s.pkl" % (case.classification, name)] = bytes(case.data)
