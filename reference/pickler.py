@@ -64,24 +64,38 @@ dicts and sets whose size is a multiple of BATCHSIZE, which objects
 (gh-148914).  Where the C pickler itself changed, the running version decides:
 dotted names below protocol 4 (gh-82951, CPython 3.12.5).
 
-Errors.  Whatever cannot be pickled raises `errors.PicklingError` naming it,
-with its `path`: where in the dumped object it sat, innermost last, as in
-``obj[3]['key'].attr``.  The steps are ``[i]`` (a list or tuple item),
-``[key]`` (a dict value), ``<key k>`` (a dict key), ``<item i>`` (a set
-member, in iteration order), ``.name`` (an attribute, from the object's
+Errors.  The pickler raises what _pickle.c raises, where it raises it.
+What *called code* raises -- reducer_override, a dispatch_table entry,
+copyreg's reducers, ``__reduce_ex__`` and ``__reduce__`` (and the
+``__getstate__`` or ``__getattr__`` they call), persistent_id,
+buffer_callback -- propagates unchanged: the same exception object, so a
+TypeError from a ``__reduce__`` stays a TypeError.  The pickler's own
+refusals are `errors.PicklingError` (a subclass of `pickle.PicklingError`)
+where _pickle.c raises PicklingError -- a reduce value of the wrong form, a
+global not found under its name -- and the built-in type _pickle.c raises
+elsewhere: TypeError for a dict items iterator that yields no pairs,
+AttributeError for a local object, ValueError for a cycle in fast mode,
+OverflowError for a 4 GiB payload below protocol 4.  Where _pickle.c changed
+on purpose, the running version decides: a broken extension registry
+(gh-123431, 3.13).
+
+Every exception leaving `dump` says where it happened.  Its `pickle_path`
+attribute is the way from the dumped object to the part that failed,
+outermost first, as in ``obj[3]['key'].attr``: ``[i]`` (a list or tuple
+item), ``[key]`` (a dict value), ``<key k>`` (a dict key), ``<item i>`` (a
+set member, in iteration order), ``.name`` (an attribute, from the object's
 state), and ``<state>``, ``<callable>``, ``<args>``, ``<kwargs>``,
 ``<class>``, ``<state_setter>``, ``<persistent id>`` for the parts of a
-reduce value.  Where _pickle raises something else for an object it cannot
-pickle -- AttributeError for a local class, TypeError when a reducer refuses
-(a lock, a generator), ValueError for a cycle in fast mode -- this pickler
-raises PicklingError too, a subclass of `pickle.PicklingError`, with the
-original as its cause.  Other exceptions from user code (a KeyError in a
-``__reduce__``) pass through unchanged, as they do in _pickle.
+reduce value.  From Python 3.11 it also has a PEP 678 note for each level,
+innermost first, in the words _pickle.c uses for them since CPython 3.14
+(gh-122213): ``when serializing dict item 'key'``, ``when serializing
+mod.Point state``.  Our PicklingError also keeps the path as `path` and
+shows it in its message.
 
 Nesting is recursion here, about three Python frames per level as in
 pickle.py, so the depth reached depends on `sys.getrecursionlimit()` (some
 330 nested lists under the default 1000; _pickle goes deeper).  Exhausting it
-is a PicklingError whose path shows the way down, not a RecursionError.
+raises RecursionError, as _pickle.c does, located like any other error.
 
 Deliberately unlike _pickle: in fast mode a frozenset is left again after
 its members (_pickle never leaves it, so after 50 frozensets a shared one is
@@ -365,8 +379,8 @@ class Pickler:
         self._commit_at = _NEVER
         self._fast_nesting = 0
         self._fast_memo = {}
-        self._persistent_id = _MISSING
-        self._reducer_override = _MISSING
+        self._persistent_id = None
+        self._reducer_override = None
         self._dispatch_table = copyreg.dispatch_table
 
     # -- the public API ---------------------------------------------------
@@ -410,20 +424,24 @@ class Pickler:
             self._out.clear()
             # The hooks may be bound methods of this pickler: let go of
             # them, or the pickler and its memo would form a cycle.
-            self._persistent_id = self._reducer_override = _MISSING
+            self._persistent_id = self._reducer_override = None
 
     def _prepare(self):
         """Read the hooks a subclass or the caller may have set, as _pickle.c does per dump."""
         self._out.clear()
         self._fast_nesting = 0  # _pickle.c leaves them balanced, even after an error
         self._fast_memo.clear()
-        # A hook set to None (or anything else) is called, and fails, as
-        # _pickle.c calls it; only an absent reducer_override is no hook.
         persistent_id = self.persistent_id
         if getattr(persistent_id, "__func__", None) is Pickler.persistent_id:
-            persistent_id = _MISSING  # the default: skip the call for every object
+            persistent_id = None  # the default: skip the call for every object
+        elif not callable(persistent_id):
+            persistent_id = _calling(persistent_id)
         self._persistent_id = persistent_id
-        self._reducer_override = getattr(self, "reducer_override", _MISSING)
+        reducer_override = getattr(self, "reducer_override", None)  # absent: no hook
+        if reducer_override is not None or hasattr(self, "reducer_override"):
+            if not callable(reducer_override):
+                reducer_override = _calling(reducer_override)
+        self._reducer_override = reducer_override
         table = getattr(self, "dispatch_table", None)
         self._dispatch_table = copyreg.dispatch_table if table is None else table
 
@@ -531,7 +549,7 @@ class Pickler:
         """Write obj (pickle.py's signature)."""
         if len(self._out) >= self._commit_at:
             self._commit_frame()
-        if save_persistent_id and self._persistent_id is not _MISSING:
+        if save_persistent_id and self._persistent_id is not None:
             pid = self._persistent_id(obj)
             if pid is not None:
                 self.save_pers(pid, obj)
@@ -559,7 +577,7 @@ class Pickler:
         # copyreg's, __reduce_ex__, __reduce__ -- propagates unchanged, as in
         # _pickle.c: a TypeError from object.__reduce_ex__ stays a TypeError.
         reduce = self._reducer_override
-        if reduce is not _MISSING:
+        if reduce is not None:
             rv = reduce(obj)
             if rv is not NotImplemented:
                 self._save_reduce_value(obj, rv)
@@ -1405,6 +1423,16 @@ def _reduce_problem(func, args, listitems, dictitems, state_setter):
 def _is_iterator(value):
     """As PyIter_Check: its type has a __next__."""
     return callable(getattr(type(value), "__next__", None))
+
+
+def _calling(hook):
+    """A hook that is set but not callable (None, 10): calling it fails with
+    the TypeError _pickle.c gets when it calls it (gh-103035, gh-89850)."""
+    return functools.partial(_call, hook)
+
+
+def _call(hook, obj):
+    return hook(obj)
 
 
 def _owner(obj):
