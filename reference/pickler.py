@@ -1367,18 +1367,13 @@ class Pickler:
 
     def _save_state(self, obj, state, state_setter):
         """BUILD with the state, or state_setter(obj, state) then POP."""
-        owner = _owner(obj)
-        # A state dict (or a (dict, slots) pair) is written in the path as
-        # the attributes it sets (see `_path_steps`).
-        form = ("dict" if isinstance(state, dict)
-                else "pair" if isinstance(state, tuple) and len(state) == 2 else None)
         try:
             if state_setter is None:
                 self.save(state)
                 self._write(BUILD)
                 return
         except BaseException as exc:
-            _retrace(exc, ("state", form, owner))
+            _retrace(exc, _state_step(obj, state))
             raise
         # The setter's arguments are (obj, state): obj is in the memo by
         # now, so a GET.  Its return value is dropped.  _pickle.c writes
@@ -1386,13 +1381,13 @@ class Pickler:
         try:
             self.save(state_setter)
         except BaseException as exc:
-            _retrace(exc, ("state_setter", None, owner))
+            _retrace(exc, ("state_setter", None, _owner(obj)))
             raise
         self.save(obj)
         try:
             self.save(state)
         except BaseException as exc:
-            _retrace(exc, ("state", form, owner))
+            _retrace(exc, _state_step(obj, state))
             raise
         self._write(TUPLE2)
         self._write(REDUCE)
@@ -1433,6 +1428,15 @@ def _calling(hook):
 
 def _call(hook, obj):
     return hook(obj)
+
+
+def _state_step(obj, state):
+    """The step for an error in a state.  A state dict (or a (dict, slots)
+    pair) is written in the path as the attributes it sets (see
+    `_path_steps`)."""
+    form = ("dict" if isinstance(state, dict)
+            else "pair" if isinstance(state, tuple) and len(state) == 2 else None)
+    return ("state", form, type(obj) if obj is not None else None)
 
 
 def _owner(obj):
