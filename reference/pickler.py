@@ -339,8 +339,8 @@ def _locate(exc):
         exc.pickle_path = steps + exc.__dict__.get("pickle_path", [])
     if _NOTES:
         for kind, key, owner in trail:
-            exc.add_note(_STEPS[kind][1].format(T=_type_name(owner), k=key,
-                                                R=_full_repr(key) if kind in ("value", "key") else ""))
+            full = _full_repr(key) if kind in ("value", "key") else ""
+            exc.add_note(_STEPS[kind][1].format(T=_type_name(owner), k=key, R=full))
 
 
 class Pickler:
@@ -1119,7 +1119,7 @@ class Pickler:
             try:
                 self.save(pid, save_persistent_id=False)
             except BaseException as exc:
-                _retrace(exc, ("persistent id", None, type(obj)))
+                _retrace(exc, ("persistent id", None, _owner(obj)))
                 raise
             self._write(BINPERSID)
             return
