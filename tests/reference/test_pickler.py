@@ -211,6 +211,20 @@ def test_hooks_assigned_on_the_instance(protocol):
     assert dump_with(R.Pickler, protocol, script) == dump_with(C_SUBCLASS, protocol, script)
 
 
+@pytest.mark.parametrize("attr, value", [("dispatch_table", None), ("dispatch_table", 42),
+                                         ("reducer_override", None), ("reducer_override", 10)])
+def test_unusable_hooks_assigned_on_the_instance_fail_as_in_c(attr, value):
+    def script(p):
+        setattr(p, attr, value)
+        p.dump([1, PO.Point(1, 2)])
+    errors = []
+    for cls in (C_SUBCLASS, R.Pickler):
+        with pytest.raises(Exception) as info:
+            dump_with(cls, 2, script)
+        errors.append(info.type)
+    assert errors == [TypeError, TypeError]
+
+
 def test_reducer_override_assigned_on_the_instance():
     def script(p):
         p.reducer_override = lambda obj: ((PO.make_overridden, ("x",)) if obj is PO.Point
