@@ -613,6 +613,44 @@ def test_notes_where_c_has_none():
     assert info.value.__notes__[1:] == ["when serializing list item 0"]
 
 
+# -- finding a global: effects.whichmodule, as _pickle.c's ---------------------------------
+
+
+class _Touchy(type(sys)):
+    """A module whose every attribute lookup fails with something else than
+    AttributeError (a lazy module that cannot load, say)."""
+
+    def __getattr__(self, name):
+        raise RuntimeError("touchy")
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_whichmodule_searches_modules_as_c_does(protocol):
+    """A function with no __module__ is looked for in every loaded module.
+    _pickle.c passes over a module that lacks the name (AttributeError) and
+    lets any other error of the search through; so does the one meaning the
+    pickler shares with the unpickler (effects.whichmodule)."""
+    home = type(sys)("_picklespec_home")
+    exec("def found_by_scan():\n    pass\n", home.__dict__)
+    found = home.found_by_scan
+    found.__module__ = None
+    sys.modules["_picklespec_home"] = home
+    try:
+        assert_same(pickle.Pickler, R.Pickler, [[found]], protocol)
+        assert b"_picklespec_home" in R.dumps(found, protocol)
+        # A module that cannot be searched, met first (sys.modules keeps its order).
+        del sys.modules["_picklespec_home"]
+        sys.modules["_picklespec_touchy"] = _Touchy("_picklespec_touchy")
+        sys.modules["_picklespec_home"] = home
+        assert c_error([found], protocol) is RuntimeError
+        with pytest.raises(RuntimeError, match="touchy") as info:
+            R.dumps([found], protocol)
+        assert info.value.pickle_path == ["[0]"]
+    finally:
+        sys.modules.pop("_picklespec_touchy", None)
+        sys.modules.pop("_picklespec_home", None)
+
+
 # -- the pickler's own faults: the types _pickle raises, per version ---------------------
 
 
