@@ -442,15 +442,12 @@ class Pickler:
             if not callable(reducer_override):
                 reducer_override = _calling(reducer_override)
         self._reducer_override = reducer_override
-        # _pickle.c reads dispatch_table in __init__, where None (or none)
-        # means copyreg's; a table set on the pickler afterwards is used as
-        # it is, and None then fails when it is looked in.
-        table = self.__dict__.get("dispatch_table", _MISSING)
-        if table is _MISSING:
-            table = getattr(self, "dispatch_table", None)
-            if table is None:
-                table = copyreg.dispatch_table
-        self._dispatch_table = table
+        # None (or none) means copyreg's table.  _pickle.c reads it in
+        # __init__; one set on a pickler afterwards is used as it is, so None
+        # then fails when it is looked in.  Telling the two apart would need
+        # self.__dict__, which slows every attribute of the pickler on 3.11+.
+        table = getattr(self, "dispatch_table", None)
+        self._dispatch_table = copyreg.dispatch_table if table is None else table
 
     # -- output and framing -----------------------------------------------
 
