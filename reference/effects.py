@@ -89,7 +89,9 @@ def whichmodule(obj, dotted_path):
         try:
             if follow(module, dotted_path)[0] is obj:
                 return module_name
-        except Exception:  # a lazy module, a property: not this module
+        except AttributeError:  # not this module
+            # Any other error of the search propagates, as both CPython
+            # picklers (3.10-3.13) let it.
             continue
     return "__main__"
 

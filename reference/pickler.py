@@ -64,24 +64,38 @@ dicts and sets whose size is a multiple of BATCHSIZE, which objects
 (gh-148914).  Where the C pickler itself changed, the running version decides:
 dotted names below protocol 4 (gh-82951, CPython 3.12.5).
 
-Errors.  Whatever cannot be pickled raises `errors.PicklingError` naming it,
-with its `path`: where in the dumped object it sat, innermost last, as in
-``obj[3]['key'].attr``.  The steps are ``[i]`` (a list or tuple item),
-``[key]`` (a dict value), ``<key k>`` (a dict key), ``<item i>`` (a set
-member, in iteration order), ``.name`` (an attribute, from the object's
+Errors.  The pickler raises what _pickle.c raises, where it raises it.
+What *called code* raises -- reducer_override, a dispatch_table entry,
+copyreg's reducers, ``__reduce_ex__`` and ``__reduce__`` (and the
+``__getstate__`` or ``__getattr__`` they call), persistent_id,
+buffer_callback -- propagates unchanged: the same exception object, so a
+TypeError from a ``__reduce__`` stays a TypeError.  The pickler's own
+refusals are `errors.PicklingError` (a subclass of `pickle.PicklingError`)
+where _pickle.c raises PicklingError -- a reduce value of the wrong form, a
+global not found under its name -- and the built-in type _pickle.c raises
+elsewhere: TypeError for a dict items iterator that yields no pairs,
+AttributeError for a local object, ValueError for a cycle in fast mode,
+OverflowError for a 4 GiB payload below protocol 4.  Where _pickle.c changed
+on purpose, the running version decides: a broken extension registry
+(gh-123431, 3.13).
+
+Every exception leaving `dump` says where it happened.  Its `pickle_path`
+attribute is the way from the dumped object to the part that failed,
+outermost first, as in ``obj[3]['key'].attr``: ``[i]`` (a list or tuple
+item), ``[key]`` (a dict value), ``<key k>`` (a dict key), ``<item i>`` (a
+set member, in iteration order), ``.name`` (an attribute, from the object's
 state), and ``<state>``, ``<callable>``, ``<args>``, ``<kwargs>``,
 ``<class>``, ``<state_setter>``, ``<persistent id>`` for the parts of a
-reduce value.  Where _pickle raises something else for an object it cannot
-pickle -- AttributeError for a local class, TypeError when a reducer refuses
-(a lock, a generator), ValueError for a cycle in fast mode -- this pickler
-raises PicklingError too, a subclass of `pickle.PicklingError`, with the
-original as its cause.  Other exceptions from user code (a KeyError in a
-``__reduce__``) pass through unchanged, as they do in _pickle.
+reduce value.  From Python 3.11 it also has a PEP 678 note for each level,
+innermost first, in the words _pickle.c uses for them since CPython 3.14
+(gh-122213): ``when serializing dict item 'key'``, ``when serializing
+mod.Point state``.  Our PicklingError also keeps the path as `path` and
+shows it in its message.
 
 Nesting is recursion here, about three Python frames per level as in
 pickle.py, so the depth reached depends on `sys.getrecursionlimit()` (some
 330 nested lists under the default 1000; _pickle goes deeper).  Exhausting it
-is a PicklingError whose path shows the way down, not a RecursionError.
+raises RecursionError, as _pickle.c does, located like any other error.
 
 Deliberately unlike _pickle: in fast mode a frozenset is left again after
 its members (_pickle never leaves it, so after 50 frozensets a shared one is
@@ -103,6 +117,7 @@ from itertools import chain, islice
 from types import FunctionType
 
 from . import arguments
+from .effects import follow, whichmodule
 from .errors import PicklingError
 from .opcodes import (
     APPEND, APPENDS, BINBYTES, BINBYTES8, BINFLOAT, BINGET, BININT, BININT1,
@@ -147,8 +162,15 @@ _NEVER = sys.maxsize  # the frame-size check when there are no frames
 # top-level name, memoizing only the result.
 _GETATTR_CHAIN = sys.version_info >= (3, 12, 5)
 
-# Errors that record where they happened on their way out (see `_retrace`).
-_TRACED = (pickle.PicklingError, RecursionError)
+# A faulty extension registry raises what _pickle.c raises for it: before
+# gh-123431 (CPython 3.13.0, backported to 3.12.6) a PicklingError, since then
+# the TypeError or OverflowError of reading the code as a C long and a
+# RuntimeError for a code out of range.
+_EXT_CODE_CHECKS_HARMONIZED = sys.version_info >= (3, 12, 6)
+_C_LONG_BITS = 8 * struct.calcsize("l")
+
+# PEP 678 notes (BaseException.add_note) exist from Python 3.11.
+_NOTES = sys.version_info >= (3, 11)
 
 _MISSING = object()
 _SINGLETONS = {type(None): None, type(NotImplemented): NotImplemented, type(...): ...}
@@ -177,11 +199,13 @@ def _length_field(op, size):
 
 
 def _retrace(exc, step):
-    """Record on an error leaving a container which item it came from.
+    """Record on an error leaving a part of an object which part it came from.
 
-    Steps are ``(kind, key)`` pairs, innermost first; `dump` turns them into
-    the error's `path`.  This runs while the error unwinds, possibly right at
-    the recursion limit, so it calls nothing written in Python.
+    A step is ``(kind, key, owner)``: a kind of `_STEPS`, the index or key
+    it names, and the type of the object it is part of.  Steps are recorded
+    innermost first, and `dump` turns them into the error's location (see
+    `_locate`).  This runs while the error unwinds, possibly right at the
+    recursion limit, so it calls nothing written in Python.
     """
     exc.__dict__.setdefault("_pickle_trail", []).append(step)
 
@@ -215,36 +239,6 @@ def _fix_imports(module_name, name):
     return _compat_pickle.REVERSE_IMPORT_MAPPING.get(module_name, module_name), name
 
 
-def _deep_getattr(obj, dotted_path):
-    """Follow a dotted path of attributes; the object found and its parent."""
-    parent = None
-    for name in dotted_path:
-        parent = obj
-        obj = getattr(obj, name)
-    return obj, parent
-
-
-def _whichmodule(obj, dotted_path):
-    """The name of the module obj belongs to (_pickle.c's whichmodule).
-
-    Its ``__module__``; failing that, the first module in sys.modules (not
-    ``__main__``) where the dotted path leads to obj; failing that,
-    ``__main__``.
-    """
-    module_name = getattr(obj, "__module__", None)
-    if module_name is not None:
-        return module_name
-    for module_name, module in list(sys.modules.items()):
-        if module_name == "__main__" or module is None:
-            continue
-        try:
-            if _deep_getattr(module, dotted_path)[0] is obj:
-                return module_name
-        except AttributeError:
-            pass
-    return "__main__"
-
-
 def _describe(obj):
     """How an error message names an object: "'Spam' object"."""
     return "%r object" % type(obj).__qualname__
@@ -258,42 +252,95 @@ def _short_repr(value, limit=60):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _step_text(step):
-    kind, key = step
-    if kind == "item":
-        return "[%d]" % key
-    if kind == "value":
-        return "[%s]" % _short_repr(key)
-    if kind == "key":
-        return "<key %s>" % _short_repr(key)
-    if kind == "member":
-        return "<item %d>" % key
-    if kind == "attr":
-        return "." + key
-    return "<%s>" % kind
+# Each kind of step in an error's trail: how the path writes it, and the PEP
+# 678 note that says where the error happened, in the words of _pickle.c
+# since CPython 3.14 (gh-122213; "{T}" is the owner's type, "{k}" the key).
+# _pickle.c notes no dict key and no persistent id; those two notes are the
+# reference's own, in the same form.  An "object" step (an object being
+# rebuilt from its reduce value) is a note only; the parts of the reduce
+# value it names follow it in the path.
+_STEPS = {
+    "item": ("[{k}]", "when serializing {T} item {k}"),
+    "value": ("[{r}]", "when serializing {T} item {R}"),
+    "key": ("<key {r}>", "when serializing {T} key {R}"),
+    "member": ("<item {k}>", "when serializing {T} element"),
+    "callable": ("<callable>", "when serializing {T} reconstructor"),
+    "args": ("<args>", "when serializing {T} reconstructor arguments"),
+    "class": ("<class>", "when serializing {T} class"),
+    "newargs": ("<args>", "when serializing {T} __new__ arguments"),
+    "kwargs": ("<kwargs>", "when serializing {T} __new__ arguments"),
+    "state": ("<state>", "when serializing {T} state"),
+    "state_setter": ("<state_setter>", "when serializing {T} state setter"),
+    "persistent id": ("<persistent id>", "when serializing {T} persistent id"),
+    "object": (None, "when serializing {T} object"),
+}
 
 
-def _path(exc):
-    """The path an error recorded on its way out of `save` (see `_retrace`)."""
-    trail = exc.__dict__.pop("_pickle_trail", [])
-    return [_step_text(step) for step in reversed(trail)]
+def _type_name(t):
+    """A type's name as _pickle.c's notes write it (%T): qualified by its
+    module, except for builtins and __main__."""
+    if t is None:
+        return "object"
+    qualname = getattr(t, "__qualname__", t.__name__)
+    module = getattr(t, "__module__", None)
+    if not isinstance(module, str) or module in ("builtins", "__main__"):
+        return qualname
+    return "%s.%s" % (module, qualname)
+
+
+def _full_repr(value):
+    try:
+        return repr(value)
+    except Exception:
+        return "<%s object>" % type(value).__qualname__
+
+
+def _path_steps(trail):
+    """The path of a trail (innermost first) as steps from the root.
+
+    A state dict's entry is written as the attribute it sets: ``.name``
+    for ``<state>['name']``, and for ``<state>[i]['name']`` when the state
+    is a (dict, slots) pair.
+    """
+    steps = []
+    outward = trail[::-1]
+    i = 0
+    while i < len(outward):
+        kind, key, _ = outward[i]
+        i += 1
+        if kind == "state":
+            inner = outward[i:i + 2]
+            if key == "pair" and len(inner) == 2 and inner[0][0] == "item":
+                inner = inner[1:]
+                skip = 2
+            else:
+                skip = 1
+            if inner and inner[0][0] == "value" and type(inner[0][1]) is str:
+                steps.append("." + inner[0][1])
+                i += skip
+                continue
+        path = _STEPS[kind][0]
+        if path is not None:
+            steps.append(path.format(k=key, r=_short_repr(key)))
+    return steps
 
 
 def _locate(exc):
-    """Put the recorded path into one of our PicklingErrors."""
-    exc.path = _path(exc) + exc.path
-    exc.args = (exc._render(),)
-
-
-def _located_error(exc):
-    """Our PicklingError, with its path, for another error that left `save`:
-    RecursionError, or the standard library's PicklingError."""
-    if isinstance(exc, RecursionError):
-        message = ("cannot pickle an object nested this deeply: Python's "
-                   "recursion limit (%d) was reached" % sys.getrecursionlimit())
+    """Give an error leaving `dump` its location: the path (a list of steps)
+    as its `pickle_path` attribute -- for our PicklingError its `path` too,
+    and in its message -- and, from Python 3.11, a note for each step."""
+    trail = exc.__dict__.pop("_pickle_trail", ())
+    steps = _path_steps(trail)
+    if isinstance(exc, PicklingError):
+        exc.path = steps + exc.path
+        exc.args = (exc._render(),)
+        exc.pickle_path = exc.path
     else:
-        message = str(exc)
-    return PicklingError(message, path=_path(exc))
+        exc.pickle_path = steps + exc.__dict__.get("pickle_path", [])
+    if _NOTES:
+        for kind, key, owner in trail:
+            full = _full_repr(key) if kind in ("value", "key") else ""
+            exc.add_note(_STEPS[kind][1].format(T=_type_name(owner), k=key, R=full))
 
 
 class Pickler:
@@ -363,13 +410,10 @@ class Pickler:
                 self._open_frame()
             try:
                 self.save(obj)
-            except _TRACED as exc:
-                # No local names the error: a frame in its traceback holding
-                # it would be a reference cycle.
-                if isinstance(exc, PicklingError):
-                    _locate(exc)
-                    raise
-                raise _located_error(exc) from exc
+            except BaseException as exc:
+                # Whatever it is, it propagates as it was raised, located.
+                _locate(exc)
+                raise
             self._write(STOP)
             if self._framing:
                 self._close_frame()
@@ -390,8 +434,18 @@ class Pickler:
         persistent_id = self.persistent_id
         if getattr(persistent_id, "__func__", None) is Pickler.persistent_id:
             persistent_id = None  # the default: skip the call for every object
+        elif not callable(persistent_id):
+            persistent_id = _calling(persistent_id)
         self._persistent_id = persistent_id
-        self._reducer_override = getattr(self, "reducer_override", None)
+        reducer_override = getattr(self, "reducer_override", None)  # absent: no hook
+        if reducer_override is not None or hasattr(self, "reducer_override"):
+            if not callable(reducer_override):
+                reducer_override = _calling(reducer_override)
+        self._reducer_override = reducer_override
+        # None (or none) means copyreg's table.  _pickle.c reads it in
+        # __init__; one set on a pickler afterwards is used as it is, so None
+        # then fails when it is looked in.  Telling the two apart would need
+        # self.__dict__, which slows every attribute of the pickler on 3.11+.
         table = getattr(self, "dispatch_table", None)
         self._dispatch_table = copyreg.dispatch_table if table is None else table
 
@@ -479,8 +533,9 @@ class Pickler:
         self._fast_nesting += 1
         if self._fast_nesting >= FAST_NESTING_LIMIT:
             if id(obj) in self._fast_memo:
-                raise PicklingError("fast mode: cannot pickle cyclic objects "
-                                    "(a %s contains itself)" % _describe(obj))
+                # A ValueError, as _pickle.c raises.
+                raise ValueError("fast mode: cannot pickle cyclic objects "
+                                 "(a %s contains itself)" % _describe(obj))
             self._fast_memo[id(obj)] = obj
 
     def _fast_leave(self, obj):
@@ -501,7 +556,7 @@ class Pickler:
         if save_persistent_id and self._persistent_id is not None:
             pid = self._persistent_id(obj)
             if pid is not None:
-                self.save_pers(pid)
+                self.save_pers(pid, obj)
                 return
         t = type(obj)
         # reducer_override (in save_other) is not asked about these, as in
@@ -522,9 +577,12 @@ class Pickler:
 
     def save_other(self, obj, t):
         """An object of no built-in container type: by name or by reduction."""
+        # What a reducer raises -- reducer_override, a dispatch_table entry,
+        # copyreg's, __reduce_ex__, __reduce__ -- propagates unchanged, as in
+        # _pickle.c: a TypeError from object.__reduce_ex__ stays a TypeError.
         reduce = self._reducer_override
         if reduce is not None:
-            rv = self._reduce_with(obj, reduce, obj)
+            rv = reduce(obj)
             if rv is not NotImplemented:
                 self._save_reduce_value(obj, rv)
                 return
@@ -535,19 +593,19 @@ class Pickler:
         table = self._dispatch_table
         reduce = table.get(t, _MISSING) if type(table) is dict else self._table_reducer(t)
         if reduce is not _MISSING:
-            rv = self._reduce_with(obj, reduce, obj)
+            rv = reduce(obj)
         elif issubclass(t, type):
             self.save_global(obj)  # an instance of a metaclass: a class
             return
         else:
             reduce = getattr(obj, "__reduce_ex__", _MISSING)
             if reduce is not _MISSING:
-                rv = self._reduce_with(obj, reduce, self.proto)
+                rv = reduce(self.proto)
             else:
                 reduce = getattr(obj, "__reduce__", _MISSING)
                 if reduce is _MISSING:
                     raise PicklingError("cannot pickle %s" % _describe(obj))
-                rv = self._reduce_with(obj, reduce)
+                rv = reduce()
         self._save_reduce_value(obj, rv)
 
     def _table_reducer(self, t):
@@ -558,24 +616,21 @@ class Pickler:
         except KeyError:
             return _MISSING
 
-    def _reduce_with(self, obj, reduce, *args):
-        """Call a reducer; the errors that mean "cannot be pickled" become PicklingError."""
-        try:
-            return reduce(*args)
-        except (TypeError, AttributeError, pickle.PicklingError) as exc:
-            raise PicklingError("cannot pickle %s: %s" % (_describe(obj), exc)) from exc
-
     def _save_reduce_value(self, obj, rv):
         if isinstance(rv, str):
             self.save_global(obj, rv)
             return
-        if not isinstance(rv, tuple):
-            raise PicklingError("cannot pickle %s: its reduce value must be a string "
-                                "or a tuple, not %s" % (_describe(obj), type(rv).__name__))
-        if not 2 <= len(rv) <= 6:
-            raise PicklingError("cannot pickle %s: its reduce tuple must have 2 to 6 "
-                                "items, not %d" % (_describe(obj), len(rv)))
-        self.save_reduce(*rv, obj=obj)
+        try:
+            if not isinstance(rv, tuple):
+                raise PicklingError("cannot pickle %s: its reduce value must be a string "
+                                    "or a tuple, not %s" % (_describe(obj), type(rv).__name__))
+            if not 2 <= len(rv) <= 6:
+                raise PicklingError("cannot pickle %s: its reduce tuple must have 2 to 6 "
+                                    "items, not %d" % (_describe(obj), len(rv)))
+            self.save_reduce(*rv, obj=obj)
+        except BaseException as exc:
+            _retrace(exc, ("object", None, type(obj)))
+            raise
 
     # -- atoms --------------------------------------------------------------
 
@@ -645,7 +700,9 @@ class Pickler:
         elif self.proto >= 4:
             op = BINBYTES8
         else:
-            raise PicklingError("cannot pickle bytes of 4 GiB or more below protocol 4")
+            # An OverflowError, as _pickle.c raises.
+            raise OverflowError("serializing a bytes object larger than 4 GiB "
+                                "requires pickle protocol 4 or higher")
         if size >= FRAME_SIZE_TARGET:
             self._write_large(op, size, obj)
         else:
@@ -713,7 +770,8 @@ class Pickler:
             elif self.proto >= 4:
                 op = BINUNICODE8
             else:
-                raise PicklingError("cannot pickle a str of 4 GiB or more below protocol 4")
+                raise OverflowError("serializing a string larger than 4 GiB "
+                                    "requires pickle protocol 4 or higher")
             if size >= FRAME_SIZE_TARGET:
                 self._write_large(op, size, obj.encode("utf-8", "surrogatepass"))
             else:
@@ -771,8 +829,8 @@ class Pickler:
         try:
             for i, item in enumerate(obj):
                 save(item)
-        except _TRACED as exc:
-            _retrace(exc, ("item", i))
+        except BaseException as exc:
+            _retrace(exc, ("item", i, tuple))
             raise
 
     # -- lists ----------------------------------------------------------------
@@ -790,7 +848,7 @@ class Pickler:
             if self.bin:
                 self._batch_list_exact(obj)
             else:
-                self._batch_appends(iter(obj))
+                self._batch_appends(iter(obj), list)
         if self.fast:
             self._fast_leave(obj)
     dispatch[list] = save_list
@@ -820,12 +878,13 @@ class Pickler:
                 write(APPENDS)
                 if i >= len(obj):
                     return
-        except _TRACED as exc:
-            _retrace(exc, ("item", i))
+        except BaseException as exc:
+            _retrace(exc, ("item", i, list))
             raise
 
-    def _batch_appends(self, items):
-        """Items from an iterator (listitems, or a list at protocol 0).
+    def _batch_appends(self, items, owner):
+        """Items from an iterator (listitems, or a list at protocol 0) of an
+        object of type `owner`.
 
         As _pickle.c's batch_list (and pickle.py): protocol 0 has only
         APPEND; above, MARK item ... APPENDS per batch, and ``item APPEND``
@@ -861,8 +920,8 @@ class Pickler:
                 write(APPENDS)
                 if n < BATCHSIZE:
                     return
-        except _TRACED as exc:
-            _retrace(exc, ("item", i))
+        except BaseException as exc:
+            _retrace(exc, ("item", i, owner))
             raise
 
     # -- dicts ----------------------------------------------------------------
@@ -880,7 +939,7 @@ class Pickler:
             if self.bin:
                 self._batch_dict_exact(obj)
             else:
-                self._batch_setitems(iter(obj.items()))
+                self._batch_setitems(iter(obj.items()), dict)
         if self.fast:
             self._fast_leave(obj)
     dispatch[dict] = save_dict
@@ -922,12 +981,13 @@ class Pickler:
                     raise RuntimeError("dictionary changed size during iteration")
                 if n < BATCHSIZE:
                     return
-        except _TRACED as exc:
-            _retrace(exc, (part, key))
+        except BaseException as exc:
+            _retrace(exc, (part, key, dict))
             raise
 
-    def _batch_setitems(self, items):
-        """(key, value) pairs from an iterator (dictitems, or a dict at protocol 0).
+    def _batch_setitems(self, items, owner):
+        """(key, value) pairs from an iterator (dictitems, or a dict at protocol 0)
+        of an object of type `owner`.
 
         As _pickle.c's batch_dict: protocol 0 has only SETITEM; above, MARK
         key value ... SETITEMS per batch, and SETITEM for a batch of one.
@@ -974,16 +1034,17 @@ class Pickler:
                 write(SETITEMS)
                 if n < BATCHSIZE:
                     return
-        except _TRACED as exc:
+        except BaseException as exc:
             if part is not None:
-                _retrace(exc, (part, key))
+                _retrace(exc, (part, key, owner))
             raise
 
     @staticmethod
     def _pair(item):
         if not isinstance(item, tuple) or len(item) != 2:
-            raise PicklingError("dict items iterator must return 2-tuples, not %s"
-                                % _short_repr(item))
+            # A TypeError, as _pickle.c raises.
+            raise TypeError("dict items iterator must return 2-tuples, not %s"
+                            % _short_repr(item))
         return item
 
     # -- sets -----------------------------------------------------------------
@@ -1016,8 +1077,8 @@ class Pickler:
                     raise RuntimeError("set changed size during iteration")
                 if n < BATCHSIZE:
                     return
-        except _TRACED as exc:
-            _retrace(exc, ("member", i))
+        except BaseException as exc:
+            _retrace(exc, ("member", i, set))
             raise
     dispatch[set] = save_set
 
@@ -1042,8 +1103,8 @@ class Pickler:
         try:
             for i, item in enumerate(obj):
                 save(item)
-        except _TRACED as exc:
-            _retrace(exc, ("member", i))
+        except BaseException as exc:
+            _retrace(exc, ("member", i, frozenset))
             raise
         if id(obj) in self.memo:
             # A member contains the frozenset: drop the members, fetch it.
@@ -1055,20 +1116,21 @@ class Pickler:
 
     # -- persistent ids -------------------------------------------------------
 
-    def save_pers(self, pid):
-        """Write a persistent id: any object from protocol 1, an ASCII line at 0."""
+    def save_pers(self, pid, obj=None):
+        """Write the persistent id of obj: any object from protocol 1, an
+        ASCII line at 0."""
         if self.bin:
             try:
                 self.save(pid, save_persistent_id=False)
-            except _TRACED as exc:
-                _retrace(exc, ("persistent id", None))
+            except BaseException as exc:
+                _retrace(exc, ("persistent id", None, _owner(obj)))
                 raise
             self._write(BINPERSID)
             return
         text = str(pid)
         if not text.isascii():
-            raise PicklingError("persistent IDs in protocol 0 must be ASCII strings, "
-                                "not %s" % _short_repr(text))
+            # _pickle.c's message, word for word (the tests of 3.13 compare it).
+            raise PicklingError("persistent IDs in protocol 0 must be ASCII strings")
         if "\n" in text:
             # _pickle.c writes the newline, and the stream misreads.
             raise PicklingError("persistent IDs in protocol 0 cannot contain "
@@ -1111,19 +1173,23 @@ class Pickler:
     def _find_global(self, obj, name):
         """Check that obj is importable under its name; the pieces save_global needs."""
         if name is None:
-            name = getattr(obj, "__qualname__", _MISSING)
-            if name is _MISSING:
-                name = getattr(obj, "__name__", _MISSING)
-                if name is _MISSING:
-                    raise PicklingError("cannot pickle %s: it has no __qualname__ "
-                                        "or __name__" % _describe(obj))
+            # Without a __qualname__, the AttributeError of a missing
+            # __name__ propagates, as in _pickle.c.
+            try:
+                name = obj.__qualname__
+            except AttributeError:
+                name = obj.__name__
         if not isinstance(name, str):
-            raise PicklingError("cannot pickle %s: its name %s is not a str"
-                                % (_describe(obj), _short_repr(name)))
+            # _pickle.c's str.split of the name raises the TypeError.
+            raise TypeError("cannot pickle %s: its name %s is not a str"
+                            % (_describe(obj), _short_repr(name)))
         dotted_path = name.split(".")
         if "<locals>" in dotted_path:
-            raise PicklingError("cannot pickle local object %r" % (obj,))
-        module_name = _whichmodule(obj, dotted_path)
+            # An AttributeError, as _pickle.c raises (pickle.py: PicklingError).
+            raise AttributeError("cannot pickle local object %r" % (obj,))
+        module_name = whichmodule(obj, dotted_path)
+        # The import and the lookup are the unpickler's (`effects`); what
+        # they raise becomes a PicklingError, as _pickle.c replaces it.
         try:
             __import__(module_name, level=0)
             module = sys.modules[module_name]
@@ -1131,7 +1197,7 @@ class Pickler:
             raise PicklingError("cannot pickle %r: import of module %r failed"
                                 % (obj, module_name)) from exc
         try:
-            found, parent = _deep_getattr(module, dotted_path)
+            found, parent = follow(module, dotted_path)
         except Exception as exc:
             raise PicklingError("cannot pickle %r: attribute lookup %s on %s failed"
                                 % (obj, name, module_name)) from exc
@@ -1141,11 +1207,22 @@ class Pickler:
         return module_name, name, dotted_path, parent, module
 
     def _write_ext(self, obj, code):
-        """EXT1, EXT2 or EXT4 for a code from copyreg.add_extension (PEP 307)."""
-        if not isinstance(code, int):
+        """EXT1, EXT2 or EXT4 for a code from copyreg.add_extension (PEP 307).
+
+        add_extension checks its codes; one that is not an int from 1 to
+        0x7FFFFFFF is a registry changed behind its back, and fails as in
+        _pickle.c of the running version (see _EXT_CODE_CHECKS_HARMONIZED).
+        """
+        if _EXT_CODE_CHECKS_HARMONIZED:
+            code = operator.index(code)  # PyLong_AsLong's TypeError
+        elif not isinstance(code, int):
             raise PicklingError("cannot pickle %r: extension code %r is not an integer"
                                 % (obj, code))
+        if not -(1 << (_C_LONG_BITS - 1)) <= code < 1 << (_C_LONG_BITS - 1):
+            raise OverflowError("Python int too large to convert to C long")
         if not 0 < code <= 0x7FFFFFFF:
+            if _EXT_CODE_CHECKS_HARMONIZED:
+                raise RuntimeError("extension code %d is out of range" % code)
             raise PicklingError("cannot pickle %r: extension code %d is out of range"
                                 % (obj, code))
         if code <= 0xFF:
@@ -1201,9 +1278,9 @@ class Pickler:
         if self._write_call(func, args, obj):
             return
         if listitems is not None:
-            self._batch_appends(listitems)
+            self._batch_appends(listitems, _owner(obj))
         if dictitems is not None:
-            self._batch_setitems(dictitems)
+            self._batch_setitems(dictitems, _owner(obj))
         if state is not None:
             self._save_state(obj, state, state_setter)
 
@@ -1220,8 +1297,8 @@ class Pickler:
                 self.save(func)
                 part = "args"
                 self.save(args)
-            except _TRACED as exc:
-                _retrace(exc, (part, None))
+            except BaseException as exc:
+                _retrace(exc, (part, None, _owner(obj)))
                 raise
             self._write(REDUCE)
         if obj is None:
@@ -1250,10 +1327,10 @@ class Pickler:
         part = "class"
         try:
             self.save(cls)
-            part = "args"
+            part = "newargs"
             self.save(args[1:])
-        except _TRACED as exc:
-            _retrace(exc, (part, None))
+        except BaseException as exc:
+            _retrace(exc, (part, None, _owner(obj)))
             raise
         self._write(NEWOBJ)
 
@@ -1270,23 +1347,27 @@ class Pickler:
             if not ok:
                 raise PicklingError("cannot pickle %s: the %s __newobj_ex__ argument "
                                     "must be %s" % (_describe(obj), what, value))
-        part = "callable"
-        try:
-            if self.proto >= 4:
-                part = "class"
+        if self.proto >= 4:
+            part = "class"
+            try:
                 self.save(cls)
-                part = "args"
+                part = "newargs"
                 self.save(cls_args)
                 part = "kwargs"
                 self.save(kwargs)
-                self._write(NEWOBJ_EX)
-            else:
-                self.save(functools.partial(cls.__new__, cls, *cls_args, **kwargs))
-                self.save(())
-                self._write(REDUCE)
-        except _TRACED as exc:
-            _retrace(exc, (part, None))
+            except BaseException as exc:
+                _retrace(exc, (part, None, _owner(obj)))
+                raise
+            self._write(NEWOBJ_EX)
+            return
+        call = functools.partial(cls.__new__, cls, *cls_args, **kwargs)
+        try:
+            self.save(call)
+            self.save(())
+        except BaseException as exc:
+            _retrace(exc, ("callable", None, _owner(obj)))
             raise
+        self._write(REDUCE)
 
     def _save_state(self, obj, state, state_setter):
         """BUILD with the state, or state_setter(obj, state) then POP."""
@@ -1295,22 +1376,22 @@ class Pickler:
                 self.save(state)
                 self._write(BUILD)
                 return
-        except _TRACED as exc:
-            _retrace_state(exc, state)
+        except BaseException as exc:
+            _retrace(exc, _state_step(obj, state))
             raise
         # The setter's arguments are (obj, state): obj is in the memo by
         # now, so a GET.  Its return value is dropped.  _pickle.c writes
         # TUPLE2 here at every protocol, though TUPLE2 is a protocol 2 opcode.
         try:
             self.save(state_setter)
-        except _TRACED as exc:
-            _retrace(exc, ("state_setter", None))
+        except BaseException as exc:
+            _retrace(exc, ("state_setter", None, _owner(obj)))
             raise
         self.save(obj)
         try:
             self.save(state)
-        except _TRACED as exc:
-            _retrace_state(exc, state)
+        except BaseException as exc:
+            _retrace(exc, _state_step(obj, state))
             raise
         self._write(TUPLE2)
         self._write(REDUCE)
@@ -1343,20 +1424,29 @@ def _is_iterator(value):
     return callable(getattr(type(value), "__next__", None))
 
 
-def _retrace_state(exc, state):
-    """Where in a state an error happened: ``.name`` for an attribute of the
-    object (from a state dict, or from either dict of a (dict, slots) pair)."""
-    trail = exc.__dict__.setdefault("_pickle_trail", [])
-    if (isinstance(state, dict) and trail and trail[-1][0] == "value"
-            and type(trail[-1][1]) is str):
-        trail[-1] = ("attr", trail[-1][1])
-    elif (isinstance(state, tuple) and len(state) == 2 and len(trail) >= 2
-            and trail[-1][0] == "item" and trail[-2][0] == "value"
-            and type(trail[-2][1]) is str):
-        trail.pop()
-        trail[-1] = ("attr", trail[-1][1])
-    else:
-        trail.append(("state", None))
+def _calling(hook):
+    """A hook that is set but not callable (None, 10): calling it fails with
+    the TypeError _pickle.c gets when it calls it (gh-103035, gh-89850)."""
+    return functools.partial(_call, hook)
+
+
+def _call(hook, obj):
+    return hook(obj)
+
+
+def _state_step(obj, state):
+    """The step for an error in a state.  A state dict (or a (dict, slots)
+    pair) is written in the path as the attributes it sets (see
+    `_path_steps`)."""
+    form = ("dict" if isinstance(state, dict)
+            else "pair" if isinstance(state, tuple) and len(state) == 2 else None)
+    return ("state", form, type(obj) if obj is not None else None)
+
+
+def _owner(obj):
+    """The type a note names for a part of obj's reduce value (None: no object,
+    when save_reduce is called without one)."""
+    return type(obj) if obj is not None else None
 
 
 def dump(obj, file, protocol=None, *, fix_imports=True, buffer_callback=None):

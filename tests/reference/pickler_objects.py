@@ -269,6 +269,70 @@ def local_function():
     return inner
 
 
+class CustomError(Exception):
+    pass
+
+
+class Unpickleable:
+    """Its __reduce__ raises CustomError (pickletester's UNPICKLEABLE)."""
+
+    def __reduce__(self):
+        raise CustomError("cannot pickle this")
+
+
+class UnpickleableCallable(Unpickleable):
+    def __call__(self, *args):
+        return None
+
+
+class RaisesGiven:
+    """Its __reduce__ raises the exception object it was given."""
+
+    def __init__(self, exc):
+        self.exc = exc
+
+    def __reduce__(self):
+        raise self.exc
+
+
+class RaisesGivenEx(RaisesGiven):
+    def __reduce_ex__(self, protocol):
+        raise self.exc
+
+
+class GetstateRaisesGiven(RaisesGiven):
+    __reduce__ = object.__reduce__
+
+    def __getstate__(self):
+        raise self.exc
+
+
+class ReduceExNone:
+    __reduce_ex__ = None
+
+
+class ReduceNone:
+    __reduce__ = None
+
+
+class BadGetattr:
+    """__getattr__ recurses until the recursion limit (bpo-3514)."""
+
+    def __getattr__(self, name):
+        return self.missing
+
+
+class NoPairs(dict):
+    """Its dictitems iterator yields 1-tuples."""
+
+    def __reduce__(self):
+        return (NoPairs, (), None, None, iter([("a",)]))
+
+
+class MyList(list):
+    pass
+
+
 # -- building blocks for graphs ------------------------------------------------
 
 
@@ -478,6 +542,31 @@ CASES = (
            lambda: BadReduce(lambda: (dict, (), None, (i for i in []), ((k, k) for k in "ab")))),
         _c("reduce-unknown-name", lambda: BadReduce("no_such_name")),
         _c("reduce-raises", lambda: Raises()),
+        _c("reduce-raises-custom", lambda: [1, {"k": Unpickleable()}]),
+        _c("reduce-ex-none", lambda: ReduceExNone()),
+        _c("reduce-none", lambda: ReduceNone()),
+        _c("reduce-dictitems-1-tuples", lambda: NoPairs()),
+        _c("reduce-state-setter-uncallable", lambda: BadReduce((Point, (), {}, None, None, 42))),
+        _c("newobj-no-args", lambda: BadReduce((copyreg.__newobj__, ()))),
+        _c("newobj-not-a-class", lambda: BadReduce((copyreg.__newobj__, (42,)))),
+        _c("newobj-wrong-class", lambda: BadReduce((copyreg.__newobj__, (Point,)))),
+        _c("newobj-ex-2-args", lambda: BadReduce((copyreg.__newobj_ex__, (Point, ())))),
+        _c("newobj-ex-args-not-tuple", lambda: BadReduce((copyreg.__newobj_ex__, (BadReduce, 1, {})))),
+        _c("newobj-ex-kwargs-not-dict", lambda: BadReduce((copyreg.__newobj_ex__, (BadReduce, (), [])))),
+        _c("getstate-raises", lambda: GetstateRaisesGiven(CustomError("state"))),
+        _c("bad-getattr", lambda: BadGetattr()),
+        _c("local-function-in-a-list", lambda: [1, local_function()]),
+        _c("nested-unknown-name", lambda: BadReduce("Outer.no_such_name")),
+        _c("wrong-object-by-name", lambda: BadReduce("Point")),
+        # descriptors and methods (pickletester's test_c_methods, test_py_methods)
+        _c("staticmethod-descriptor", lambda: Outer.__dict__["sm"]),
+        _c("classmethod-descriptor", lambda: Outer.__dict__["cm"]),
+        _c("builtin-classmethod-descriptor", lambda: dict.__dict__["fromkeys"]),
+        _c("builtin-staticmethod-descriptor", lambda: bytearray.__dict__["maketrans"]),
+        _c("builtin-staticmethod", lambda: bytearray.maketrans),
+        _c("builtin-methods", lambda: ["abcd".index, str.index, [1, 2].__len__, list.__len__,
+                                       {1, 2}.__contains__, set.__contains__,
+                                       MyList([1]).count, MyList.count]),
     ]
 )
 
@@ -518,6 +607,25 @@ class ReducerOverride:
         return NotImplemented
 
 
+class NoneReducerOverride:
+    reducer_override = None  # called, as _pickle.c calls it: a TypeError
+
+
+class NoneDispatchEntry:
+    dispatch_table = {Point: None}  # gh-93627: a TypeError
+
+
+class RaisingPersistentId:
+    def persistent_id(self, obj):
+        if isinstance(obj, Persistent):
+            raise CustomError("no id for %r" % (obj.key,))
+        return None
+
+
+class NonePersistentId:
+    persistent_id = None
+
+
 PICKLER_CASES = [
     ("persistent-ids", PersistentIds,
      lambda: [Persistent("a"), Persistent("a"), "a", Persistent("b")]),
@@ -529,4 +637,9 @@ PICKLER_CASES = [
     ("chained-dispatch-table", ChainedDispatchTable, lambda: [Point(1, 2), Registered(2)]),
     ("reducer-override", ReducerOverride,
      lambda: [Overridden(1), module_function, Point, [1, "s", "reduce me?"], Point(5, 6)]),
+    ("reducer-override-none", NoneReducerOverride, lambda: [1, Point(1, 2)]),
+    ("dispatch-table-none-entry", NoneDispatchEntry, lambda: [1, Point(1, 2)]),
+    ("persistent-id-raises", RaisingPersistentId, lambda: [1, Persistent("x")]),
+    ("persistent-id-none", NonePersistentId, lambda: [1]),
+    ("persistent-id-unpicklable", PersistentIds, lambda: [Persistent(Unpickleable())]),
 ]
