@@ -24,6 +24,8 @@ malformed stream is always reported as "what, at which byte, in which opcode".
 
 import pickle
 
+_NOTES = hasattr(BaseException, "add_note")  # PEP 678, Python 3.11+
+
 __all__ = [
     "PicklingError",
     "UnpicklingError",
@@ -73,6 +75,11 @@ class UnpicklingError(pickle.UnpicklingError):
     be None when the fault is not inside an opcode (for example, an empty
     input).  `kind` is a short, stable word for the family of fault, which
     conformance reports print; the message is for people.
+
+    The message is CPython's where CPython has one for the fault, and the
+    place is a PEP 678 note ("at offset 12, opcode BINGET"), which
+    tracebacks print, on Python 3.11+; on 3.10, which has no notes, the
+    message ends with it.
     """
 
     kind = "malformed"
@@ -82,16 +89,31 @@ class UnpicklingError(pickle.UnpicklingError):
         self.offset = offset
         self.opcode = opcode
         super().__init__(self._render())
+        self._note_place()
 
-    def _render(self):
+    def _place(self):
         where = []
         if self.offset is not None:
             where.append("offset %d" % self.offset)
         if self.opcode is not None:
             where.append("opcode %s" % self.opcode)
-        if not where:
+        return ", ".join(where)
+
+    def _render(self):
+        place = self._place()
+        if not place or _NOTES:
             return self.message
-        return "%s (at %s)" % (self.message, ", ".join(where))
+        return "%s (at %s)" % (self.message, place)
+
+    def _note_place(self):
+        place = self._place()
+        if _NOTES and place:
+            note = "at " + place
+            notes = getattr(self, "__notes__", None)
+            if notes and notes[-1].startswith("at offset"):
+                notes[-1] = note
+            elif not notes or note not in notes:
+                self.add_note(note)
 
     def located(self, offset, opcode):
         """Fill in the location if the raiser did not know it; return self."""
@@ -100,6 +122,7 @@ class UnpicklingError(pickle.UnpicklingError):
         if self.opcode is None:
             self.opcode = opcode
         self.args = (self._render(),)
+        self._note_place()
         return self
 
 
@@ -179,18 +202,18 @@ class BadTextError(BadArgumentError, UnicodeDecodeError):
         self.message = message
         self.offset = offset
         self.opcode = opcode
-        self._text = self._render()
+        self._note_place()
 
     def located(self, offset, opcode):
         if self.offset is None:
             self.offset = offset
         if self.opcode is None:
             self.opcode = opcode
-        self._text = self._render()
+        self._note_place()
         return self
 
     def __str__(self):
-        return self._text
+        return self._render()
 
 
 class NegativeMemoKeyError(MemoError, ValueError):

@@ -534,8 +534,11 @@ class Unpickler:
                 raise self._stream_fault(fault, data, start, base, frame_end, final) from None
         # Outside the except clause, so the exception keeps its own context.
         name = by_code[data[start]].name
-        if isinstance(exc, UnpicklingError) and exc.offset is None:
-            exc.located(base + start, name)  # a restricted find_class's refusal
+        if isinstance(exc, UnpicklingError):
+            # The reference's own error, from a hook of ours (find_class's
+            # refusal of a dotted name) or a restricted find_class built on
+            # ours: located as a fault of the stream is, if it is not yet.
+            raise exc.located(base + start, name)
         raise note_location(exc, base + start, name)
 
     def _enter_frame(self, data, start, pos, frame_end, length, base, final):

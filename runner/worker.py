@@ -184,6 +184,9 @@ def _text(exc):
         text = repr(exc)
     if isinstance(text, bytes):  # Python 2: messages may hold any bytes
         text = text.decode("utf-8", "replace")
+    notes = getattr(exc, "__notes__", None)  # PEP 678: where the reference found it
+    if isinstance(notes, list) and notes:
+        text += " (%s)" % "; ".join(str(note) for note in notes)
     return text
 
 
