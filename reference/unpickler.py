@@ -538,7 +538,9 @@ class Unpickler:
             # The reference's own error, from a hook of ours (find_class's
             # refusal of a dotted name) or a restricted find_class built on
             # ours: located as a fault of the stream is, if it is not yet.
-            raise exc.located(base + start, name)
+            if exc.offset is None:
+                exc.located(base + start, name)
+            raise exc
         raise note_location(exc, base + start, name)
 
     def _enter_frame(self, data, start, pos, frame_end, length, base, final):
