@@ -24,7 +24,8 @@ import dataclasses
 from typing import Optional
 
 # The checks, in report order.
-CHECKS = ("load", "reject", "defined", "dump-bytes", "dump-equivalent", "dump-readable", "cross")
+CHECKS = ("load", "reject", "defined", "parse", "scan", "transform", "dump", "dump-bytes",
+          "dump-equivalent", "dump-readable", "cross")
 
 OUTCOMES = ("pass", "fail", "unclean", "crash", "timeout", "protocol-error", "defined",
             "unsupported", "skip")
@@ -45,6 +46,9 @@ class Result:
     actual: Optional[str] = None
     first_difference: Optional[str] = None  # where expected and actual part
     output: Optional[str] = None  # what a crashing target printed
+    projection: Optional[str] = None  # the projections a pass needed ("no-tuple, double-numbers")
+    missed: Optional[list] = None  # scan: the globals (and "call M:N") the scanner missed
+    false_alarms: Optional[list] = None  # scan: those it reported that CPython never resolves
 
     def __post_init__(self):
         if self.check not in CHECKS:

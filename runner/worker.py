@@ -132,6 +132,11 @@ def hello(kind):
         "load_options": (["encoding", "errors", "fix_imports", "buffers"] if not PY2 else [])
         + ["sequence", "allow_globals"],
         "pipeline": True,  # requests may be written before earlier ones are answered
+        # The profile (runner/PROTOCOL.md): what is judged, and how.
+        "checks": ["load", "dump"],
+        "opcodes": "all" if kind == "reference" else _opcodes(),
+        "model": [],
+        "clean_exceptions": sorted(set(c.__name__ for c in _clean_rejections())),
     }
     if kind == "reference":
         # The reference follows the C pickler of the interpreter it runs on
@@ -375,7 +380,8 @@ def load(kind, request):
             result = unpickler.load()
     except Exception as exc:
         answer = _error("rejected", exc)
-        answer["clean"] = isinstance(exc, _clean_rejections())
+        # The runner judges clean from these against the hello's clean_exceptions.
+        answer["exception_bases"] = [c.__name__ for c in getattr(type(exc), "__mro__", ())[1:]]
         return answer
     try:
         described = model.to_json(model.describe(result))
@@ -388,6 +394,13 @@ def load(kind, request):
     except Exception as exc:
         return _error("undescribable", exc)
     return {"ok": True, "object": described}
+
+
+def _opcodes():
+    """The opcodes this interpreter's pickle implements: its pickletools table."""
+    import pickletools
+
+    return [op.name for op in pickletools.opcodes]
 
 
 def _clean_rejections():

@@ -231,9 +231,9 @@ def test_conformance_counts_only_judged_cells(counts, expected):
 
 
 @pytest.mark.parametrize("expected, actual, where", [
-    ("a\nb\nc", "a\nx\nc", "line 2: expected b, got x"),
-    ("a\nb", "a", "line 2: expected b, got the end"),
-    ("a", "a\nb", "line 2: expected the end, got b"),
+    ("a\nb\nc", "a\nx\nc", "line 2: expected 'b', got 'x'"),
+    ("a\nb", "a", "line 2: expected 'b', got the end"),
+    ("a", "a\nb", "line 2: expected the end, got 'b'"),
     ("a", "a", ""),
 ])
 def test_first_difference_when_the_check_gave_none(expected, actual, where):
