@@ -96,7 +96,7 @@ def plan(prep, target, protocols, oracle, out, oracle_problem=""):
     for protocol in case_protocols(case, protocols):
         if "dump" in kinds:
             if producer:
-                yield check_producer_dump(prep, protocol, target, getattr(target, "readers", []), out)
+                yield check_producer_dump(prep, protocol, target, _readers(target), out)
             else:
                 yield check_dump(prep, protocol, target, oracle, out, oracle_problem)
         if "load" in kinds:
@@ -110,6 +110,15 @@ def plan(prep, target, protocols, oracle, out, oracle_problem=""):
             yield check_scan(prep, target, out, protocol, canonical)
         if "transform" in kinds:
             yield check_transform(prep, target, oracle, out, protocol, canonical, oracle_problem)
+
+
+def _readers(target):
+    """The isolated CPythons that read a producer's dumps (started on first use)."""
+    if target.readers is None:
+        from .targets import shared_readers
+
+        target.readers = shared_readers(target.profile.readable_by)
+    return target.readers
 
 
 def _canonical(case, protocol):
@@ -170,11 +179,6 @@ def check_case(case, target, protocols=None, oracle=None):
             oracle = target
         elif case.classification == "dump" or "transform" in _kinds(target):
             oracle, problem = reference_oracle()
-    if getattr(target, "profile", None) is not None and target.profile.readable_by \
-            and getattr(target, "readers", None) is None:
-        from .targets import shared_readers
-
-        target.readers = shared_readers(target.profile.readable_by)
     out = []
     cache = {}
     prep = Prepared(case)

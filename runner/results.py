@@ -49,6 +49,7 @@ class Result:
     projection: Optional[str] = None  # the projections a pass needed ("no-tuple, double-numbers")
     missed: Optional[list] = None  # scan: the globals (and "call M:N") the scanner missed
     false_alarms: Optional[list] = None  # scan: those it reported that CPython never resolves
+    finding: Optional[str] = None  # a failing cell's root-cause signature (runner/findings.py)
 
     def __post_init__(self):
         if self.check not in CHECKS:
@@ -88,6 +89,7 @@ class Run:
     finished: str = ""
     complete: bool = True  # False when interrupted (Ctrl-C) or a target could not start
     notes: list = dataclasses.field(default_factory=list)  # run-level messages
+    findings: list = dataclasses.field(default_factory=list)  # runner/findings.py's groups
 
     def sorted_results(self):
         return sorted(self.results, key=lambda r: (r.case, r.protocol if r.protocol is not None else -1,
@@ -102,6 +104,7 @@ class Run:
             "notes": list(self.notes),
             "targets": {name: self.targets[name] for name in sorted(self.targets)},
             "results": [r.to_dict() for r in self.sorted_results()],
+            "findings": list(self.findings),
         }
 
     @classmethod
@@ -109,4 +112,5 @@ class Run:
         return cls(targets=data.get("targets", {}),
                    results=[Result.from_dict(r) for r in data.get("results", [])],
                    started=data.get("started", ""), finished=data.get("finished", ""),
-                   complete=data.get("complete", True), notes=data.get("notes", []))
+                   complete=data.get("complete", True), notes=data.get("notes", []),
+                   findings=data.get("findings", []))

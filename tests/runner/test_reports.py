@@ -68,7 +68,7 @@ def render_all(run):
 
 def test_write_all_writes_every_format(tmp_path):
     paths = reports.write_all(make_run(), str(tmp_path / "out"))
-    assert sorted(os.path.basename(p) for p in paths) == ["junit.xml", "matrix.html", "run.json", "summary.md"]
+    assert sorted(os.path.basename(p) for p in paths) == ["findings.md", "junit.xml", "matrix.html", "run.json", "summary.md"]
     assert sorted(os.listdir(tmp_path / "out")) == sorted(os.path.basename(p) for p in paths)
     for path in paths:
         assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
@@ -138,7 +138,8 @@ def test_incomplete_run_is_marked_in_every_format(name):
     complete = reports.FORMATS[name](make_run())
     incomplete = reports.FORMATS[name](make_run(complete=False))
     marker = {"run.json": '"complete": false', "summary.md": "INCOMPLETE RUN",
-              "matrix.html": "INCOMPLETE RUN", "junit.xml": 'name="complete" value="false"'}[name]
+              "matrix.html": "INCOMPLETE RUN", "junit.xml": 'name="complete" value="false"',
+              "findings.md": "INCOMPLETE RUN"}[name]
     assert marker in incomplete and marker not in complete
 
 
