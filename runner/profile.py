@@ -145,6 +145,8 @@ def read_profile(hello):
         if named is not None and not named and reading:
             problems.append("hello 'opcodes' is empty, so every cell would be unsupported")
         opcodes = frozenset(named or ())
+        if opcodes >= OPCODE_NAMES:
+            opcodes = None  # every opcode: no stream needs reading for this
     model = _names(hello, "model", problems, PROJECTIONS, required=True)
     clean = _names(hello, "clean_exceptions", problems, required=bool(checks & {"load", "parse"}))
     readable_by = _names(hello, "readable_by", problems)
