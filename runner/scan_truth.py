@@ -88,6 +88,8 @@ class _Recorder(pickle._Unpickler):
 
 def record(data, encoding="ASCII", errors="strict", buffers=None, sequence=False):
     """The Truth of a stream as CPython's unpickler reads it; NoTruth if it does not load."""
+    import picklespec.cases.fixtures  # noqa: F401 -- registers the corpus's extension codes
+
     stream = io.BytesIO(bytes(data))
     recorder = _Recorder(stream, encoding=encoding, errors=errors, buffers=buffers)
     try:
