@@ -37,7 +37,7 @@ from picklespec.reference.opcodes import by_name
 __all__ = ["annotate", "group", "signature", "render"]
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-f]{8,}\b")
+_HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b")
 _NUMBER = re.compile(r"(?<![A-Za-z_])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 _MAX = 160
 
@@ -58,15 +58,33 @@ def opcode_of(case):
     return "-"
 
 
+_PRODUCERS = re.compile(r"^the stream of [^:]*: ")
+
+
+def _first_lines(result):
+    """The first differing lines of expected and actual, masked; "" if none."""
+    expected = (result.expected or "").splitlines()
+    actual = (result.actual or "").splitlines()
+    for want, got in zip(expected, actual):
+        if want != got:
+            return "expected %s, got %s" % (_general(want)[:60], _general(got)[:60])
+    if len(expected) != len(actual):
+        longer, word = (expected, "expected") if len(expected) > len(actual) else (actual, "got")
+        return "%s more: %s" % (word, _general(longer[min(len(expected), len(actual))])[:60])
+    return ""
+
+
 def signature(result, case=None):
     """check x opcode x outcome signature, as one line."""
-    message = result.message or ""
+    message = _PRODUCERS.sub("", result.message or "")
     if result.check == "scan":
         message = re.sub(r"missed .*?(;|$)", "missed globals\\1", message)
         message = re.sub(r"false alarms? .*", "false alarms", message)
     shape = _general(message)
-    if result.first_difference and result.outcome == "fail" and result.check != "scan":
-        shape += "; " + _general(result.first_difference)
+    if result.outcome == "fail" and result.check in ("load", "defined", "cross", "transform", "dump"):
+        lines = _first_lines(result)
+        if lines:
+            shape += "; " + lines
     return "%s %s: %s%s" % (result.check, opcode_of(case), result.outcome, ": " + shape if shape else "")
 
 

@@ -8,7 +8,7 @@ from .. import wire
 from ..adapter import AdapterFailure
 from ..difference import first_difference
 from ..projections import compare as compare_projected
-from ..projections import python2_view, viewed
+from ..projections import python2_view, symbolic, viewed
 from ..results import Result
 
 MISSING_MODULE = {"ImportError", "ModuleNotFoundError"}
@@ -129,7 +129,7 @@ class Loaded:
         self.same, self.actual, self.why, self.projection = same, actual, why, projection
 
 
-def loaded(answer, expected_json, expected, python2=False, projections=()):
+def loaded(answer, expected_json, expected, python2=False, projections=(), stream=None, options=None):
     """A `Loaded` for a successful load answer.
 
     With python2, both sides are compared as `python2_view` shows them
@@ -154,6 +154,14 @@ def loaded(answer, expected_json, expected, python2=False, projections=()):
         needed = compare_projected(expected_json, got, projections)
         if needed:
             return Loaded(True, actual, projection=needed)
+        if "unresolved-globals" in projections and not python2:
+            unresolved = symbolic(stream, options)
+            if unresolved is not None and unresolved != expected_json:
+                if got == unresolved:
+                    return Loaded(True, actual, projection=("unresolved-globals",))
+                needed = compare_projected(unresolved, got, projections)
+                if needed:
+                    return Loaded(True, actual, projection=("unresolved-globals",) + needed)
     return Loaded(False, actual)
 
 

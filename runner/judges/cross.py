@@ -113,6 +113,7 @@ def _cross_calls(prep, protocol, name, data, buffers, python2, consumer, oracle,
     text = prep.load_text(data, options)
     base["python2"] = python2 or consumer.python2
     base["consumer"] = consumer
+    base["stream"] = (data, options)
     return [(base, Call(consumer, text), Call(oracle, text) if oracle is not None else None)]
 
 
@@ -120,6 +121,7 @@ def _judge_cross(prep, answer, read, base):
     base = dict(base)
     python2 = base.pop("python2", False)
     consumer = base.pop("consumer")
+    stream, options = base.pop("stream")
     if is_failure(answer):
         return failure(base, "cross", answer)
     word, detail = what(answer, consumer)
@@ -134,7 +136,7 @@ def _judge_cross(prep, answer, read, base):
     else:
         expected, expected_json = prep.expected_for(python2)
     if word == "ok":
-        found = loaded(answer, expected_json, expected, python2, model_of(consumer))
+        found = loaded(answer, expected_json, expected, python2, model_of(consumer), stream, options)
         if found.same:
             return projected(Result(check="cross", outcome="pass", **base), found)
         result = Result(check="cross", outcome="fail", message=found.why or "read a different object",

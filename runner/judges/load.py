@@ -49,7 +49,9 @@ def _judge_accept(prep, target, answer, base, variant=None):
         return failure(base, "load", answer)
     if word == "ok":
         expected, expected_json = prep.expected_for(target.python2, variant)
-        found = loaded(answer, expected_json, expected, target.python2, model_of(target))
+        stream = variant.stream if variant is not None else prep.case.data
+        found = loaded(answer, expected_json, expected, target.python2, model_of(target),
+                       stream, prep.load_options)
         if found.same:
             return projected(Result(check="load", outcome="pass", **base), found)
         result = Result(check="load", outcome="fail", message=found.why or "loaded a different object",
@@ -94,7 +96,8 @@ def _judge_defined(prep, target, answer, base):
                     allowed, allowed_json = viewed(model.to_json(outcome.result))
                 else:
                     allowed, allowed_json = outcome.result, model.to_json(outcome.result)
-                found = loaded(answer, allowed_json, allowed, target.python2, model_of(target))
+                found = loaded(answer, allowed_json, allowed, target.python2, model_of(target),
+                               prep.case.data, prep.load_options)
                 actual = found.actual if found.actual is not None else actual
                 if found.same:
                     chosen = "result: " + one_line(outcome.result)

@@ -62,7 +62,8 @@ def test_hello(adapter):
     assert hello["load_options"] == ["buffers"]
     assert hello["pipeline"] is True
     assert hello["checks"] == ["load"] and hello["opcodes"] == "all"
-    assert hello["model"] == ["no-tuple", "no-frozenset", "double-numbers", "no-bytearray"]
+    assert hello["model"] == ["no-tuple", "no-frozenset", "double-numbers", "no-bytearray",
+                              "unresolved-globals"]
     assert hello["clean_exceptions"] == ["Error"]
 
 
