@@ -43,9 +43,9 @@ Which cells a case gets, per target, by the check kinds it declares:
 - ``transform``: accept and reject cases, and dump cases' canonical streams.
 """
 
+from picklespec.process import AdapterFailure
 from picklespec.reference.normalize import normalize
 
-from .adapter import AdapterFailure
 from .difference import first_difference
 from .judges.common import Call, Prepared
 from .judges.cross import cross_check, plan_cross

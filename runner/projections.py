@@ -189,12 +189,14 @@ def compare(expected_json, actual_json, names):
     equal, () when they are equal as given, or None when they differ under
     every projection named."""
     names = tuple(n for n in names if n in REWRITES)
+    if _equal_under(expected_json, actual_json, ()):
+        return ()
     if not names or not _equal_under(expected_json, actual_json, names):
         return None
     needed = list(names)
     for name in names:
         fewer = [n for n in needed if n != name]
-        if _equal_under(expected_json, actual_json, fewer) if fewer else False:
+        if fewer and _equal_under(expected_json, actual_json, fewer):
             needed = fewer
     return tuple(needed)
 

@@ -39,10 +39,10 @@ import sys
 import threading
 import time
 
+from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
 from picklespec.reference.model import MAX_JSON_DEPTH
 
 from . import findings
-from .adapter import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
 from .checks import Prepared, case_protocols, plan, plan_cross
 from .results import FAILING, OUTCOMES, Run
 from .targets import UsageError, open_target, open_targets, parse_target, parse_targets

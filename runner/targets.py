@@ -43,8 +43,9 @@ import shutil
 import subprocess
 import sys
 
+from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Adapter, AdapterFailure
+
 from . import wire
-from .adapter import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Adapter, AdapterFailure
 from .profile import ProfileError, read_profile
 
 __all__ = ["UsageError", "TargetSpec", "Target", "Interpreter", "parse_target", "parse_targets",

@@ -29,9 +29,8 @@ rejection is clean is the runner's judgement, made here from the answer's
 
 import json
 
+from picklespec.process import AdapterFailure
 from picklespec.reference import model
-
-from .adapter import AdapterFailure
 
 __all__ = ["wire_options", "load_message", "dump_message", "load_text", "dump_text",
            "data_text", "outcome_of", "hex_of"]

@@ -2,10 +2,10 @@
 
 import json
 
+from picklespec.process import AdapterFailure
 from picklespec.reference import model
 
 from .. import wire
-from ..adapter import AdapterFailure
 from ..difference import first_difference
 from ..projections import compare as compare_projected
 from ..projections import python2_view, symbolic, viewed

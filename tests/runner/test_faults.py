@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from picklespec.runner.adapter import Adapter, AdapterFailure
+from picklespec.process.adapter import Adapter, AdapterFailure
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAULTY = os.path.join(HERE, "fake_targets", "faulty.py")
@@ -53,7 +53,7 @@ SKIMS = [
 
 @pytest.mark.parametrize("line, ident, skimmed", SKIMS)
 def test_skim(line, ident, skimmed):
-    from picklespec.runner.adapter import _skim
+    from picklespec.process.adapter import _skim
 
     assert _skim(line, ident) == skimmed
 

@@ -14,7 +14,7 @@ import pytest
 
 import picklespec.runner
 from picklespec.cases import fixtures
-from picklespec.runner.adapter import Adapter
+from picklespec.process.adapter import Adapter
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(picklespec.runner.__file__)), "adapters", "pickleparser")
 NODE = shutil.which("node")

@@ -13,7 +13,7 @@ import pytest
 from picklespec.cases.corpus import load_corpus
 from picklespec.runner import run as run_module
 from picklespec.runner import targets
-from picklespec.runner.adapter import Adapter
+from picklespec.process.adapter import Adapter
 from picklespec.runner.run import Progress, execute, main
 
 HOST = "cpython-%d.%d" % sys.version_info[:2]
