@@ -229,6 +229,16 @@ def render(run):
                           "actual:", "", _fence(clean("\n".join((ex["actual"] or "").splitlines()[:40])))]
             if ex["first_difference"]:
                 lines += ["first difference: %s" % clean(ex["first_difference"]), ""]
+    projected = collections.Counter((r.target, r.projection) for r in run.results if r.projection)
+    if projected:
+        lines += ["## Passes under a projection", "",
+                  "Cells equal only once the target's representation model was applied "
+                  "(its hello's `model`; runner/PROTOCOL.md): not failures, but not the "
+                  "object Python builds either.", "",
+                  "| target | projections | cells |", "|---|---|---:|"]
+        for (target, names), count in sorted(projected.items()):
+            lines.append("| %s | %s | %d |" % (clean(target), clean(names), count))
+        lines.append("")
     per_scanner = scanners(run)
     if per_scanner:
         lines += ["## Scanners", "", "| scanner | missed globals | false alarms |", "|---|---|---|"]

@@ -17,7 +17,11 @@ accepted; `defined` records the choice a target made on
 an implementation-defined case and is never a failure; `unsupported` is a
 cell the target declared it does not do (a protocol it cannot write), and
 `skip` is a cell that was not run, with the reason -- neither counts as a
-pass.
+pass.  A cell the target's profile does not cover (a protocol it does not
+read, an opcode it did not declare) is `unsupported` too: coverage, never a
+failure.  A pass that needed the target's projections says which
+(`projection`); a failing cell carries its root-cause signature
+(`finding`, runner/findings.py).
 """
 
 import dataclasses

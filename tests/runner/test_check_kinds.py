@@ -355,3 +355,20 @@ def test_findings_group_failures(cases, tmp_path, capsys):
     assert "## fake-tuples-as-lists" in text
     assert "load TUPLE2: fail: loaded a different object" in text
     assert "stream (hex): `80024b014b02862e`" in text
+
+
+def test_a_run_with_a_hello_lacking_the_profile_is_a_usage_error(cases, tmp_path, capsys):
+    corpus = os.path.dirname(cases["k-tuple"].file)
+    status = run_module.main(["--corpus", corpus, "-q", "--report-dir", str(tmp_path / "r"),
+                              "--target", "cmd:%s %s no-checks" % (sys.executable, FAKE)])
+    err = capsys.readouterr().err
+    assert status == 2 and "hello lacks 'checks'" in err
+    assert not (tmp_path / "r").exists()  # nothing ran, no report
+
+
+def test_projected_passes_are_listed_in_findings(cases, tmp_path, capsys):
+    corpus = os.path.dirname(cases["k-tuple"].file)
+    report = tmp_path / "r"
+    run_module.main(["--corpus", corpus, "-q", "--no-cross", "--report-dir", str(report), "--case", "k-*",
+                     "--target", "cmd:%s %s tuples-as-lists --no-tuple" % (sys.executable, FAKE)])
+    assert "| fake-tuples-as-lists | no-tuple | 1 |" in (report / "findings.md").read_text()
