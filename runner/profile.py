@@ -64,10 +64,12 @@ class Profile:
     scan_reports: str = "all"
 
     def undeclared(self, data):
-        """The opcode names data uses that this profile does not declare, sorted."""
+        """The opcode names data (bytes, or their hex) uses that this profile
+        does not declare, sorted."""
         if self.opcodes is None or data is None:
             return ()
-        return tuple(sorted(stream_opcodes(bytes(data)) - self.opcodes))
+        data = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
+        return tuple(sorted(stream_opcodes(data) - self.opcodes))
 
     def is_clean(self, answer):
         """Whether a rejected answer is one of the clean rejections this profile names."""

@@ -106,7 +106,7 @@ def _cross_calls(prep, protocol, name, data, buffers, python2, consumer, oracle,
     if python2 and not consumer.python2 and "encoding" in consumer.load_options \
             and "encoding" not in options:
         options["encoding"] = "latin1"  # how Python 3 programs read Python 2 pickles
-    why = not_read(consumer, bytes.fromhex(data), protocol, options)
+    why = not_read(consumer, data, protocol, options)
     if why:
         out.append(Result(check="cross", outcome="unsupported", message=why, **base))
         return []
