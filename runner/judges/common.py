@@ -154,8 +154,10 @@ def loaded(answer, expected_json, expected, python2=False, projections=(), strea
         needed = compare_projected(expected_json, got, projections)
         if needed:
             return Loaded(True, actual, projection=needed)
-        if "unresolved-globals" in projections and not python2:
+        if "unresolved-globals" in projections:
             unresolved = symbolic(stream, options)
+            if unresolved is not None and python2:
+                unresolved = python2_view(unresolved)
             if unresolved is not None and unresolved != expected_json:
                 if got == unresolved:
                     return Loaded(True, actual, projection=("unresolved-globals",))
