@@ -44,22 +44,17 @@ Which cells a case gets, per target, by the check kinds it declares:
 """
 
 from picklespec.process import AdapterFailure
-from picklespec.reference.normalize import normalize
 
-from .difference import first_difference
 from .judges.common import Call, Prepared
 from .judges.cross import cross_check, plan_cross
-from .judges.dump import check_dump, check_producer_dump, readable_options
-from .judges.load import JUDGES, check_load_case, check_variant_loads
+from .judges.dump import check_dump, check_producer_dump
+from .judges.load import check_load_case, check_variant_loads
 from .judges.parse import check_parse
 from .judges.scan import check_scan
 from .judges.transform import check_transform
-from .projections import python2_view
-from .wire import load_text, wire_options
 
-__all__ = ["Call", "check_case", "plan", "plan_cross", "normalize", "first_difference",
-           "cross_check", "reference_oracle", "Prepared", "case_protocols", "drive",
-           "python2_view", "load_text", "wire_options", "readable_options", "JUDGES"]
+__all__ = ["Call", "Prepared", "case_protocols", "check_case", "cross_check", "drive", "plan",
+           "plan_cross", "reference_oracle"]
 
 
 def case_protocols(case, protocols=None):
