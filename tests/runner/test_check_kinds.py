@@ -62,6 +62,14 @@ ACCEPT = """\
     REDUCE
     STOP
   result: 2
+- id: k-os-system
+  title: GLOBAL names os.system (found, never called)
+  tags: [GLOBAL]
+  protocol: 0
+  stream: |
+    GLOBAL os system
+    STOP
+  result: !global os:system
 - id: k-stack-global
   title: STACK_GLOBAL
   tags: [STACK_GLOBAL]
@@ -198,6 +206,7 @@ def test_undeclared_opcodes_are_unsupported_never_failures(cases):
 def test_the_runner_judges_clean_from_clean_exceptions(cases):
     target = fake("unclean")
     try:
+        # The adapter says "clean": true; its profile does not name Oops, and the runner decides.
         cell = outcomes(cases["k-truncated"], target)["reject", None]
         assert cell.outcome == "unclean" and cell.message == "unclean rejection: Oops: no"
     finally:
@@ -258,6 +267,19 @@ def test_scan(cases):
     finally:
         for target in (honest, blind, paranoid):
             target.close()
+
+
+def test_a_scanner_of_unsafe_globals_need_not_report_safe_ones(cases):
+    unsafe, blind = fake("scanner-unsafe"), fake("scanner-unsafe-blind")
+    try:
+        assert outcomes(cases["k-global"], unsafe)["scan", None].outcome == "pass"  # builtins:len
+        assert outcomes(cases["k-global"], blind)["scan", None].outcome == "pass"
+        assert outcomes(cases["k-os-system"], unsafe)["scan", None].outcome == "pass"
+        missed = outcomes(cases["k-os-system"], blind)["scan", None]
+        assert missed.outcome == "fail" and missed.missed == ["os:system"]
+    finally:
+        unsafe.close()
+        blind.close()
 
 
 def test_scan_ground_truth_records_calls_without_running_them():
@@ -322,11 +344,13 @@ def test_producer_reader_missing_is_a_skip(cases):
 
 
 @pytest.mark.parametrize("mode, outcome", [("crash", "crash"), ("hang", "timeout")])
-def test_crash_and_hang_on_a_new_kind(cases, monkeypatch, mode, outcome):
-    spec = targets.parse_target("cmd:%s %s %s" % (sys.executable, FAKE, mode))[0]
+@pytest.mark.parametrize("check", ["load", "parse"])
+def test_crash_and_hang(cases, mode, outcome, check):
+    spec = targets.parse_target("cmd:%s %s %s%s" % (sys.executable, FAKE, mode,
+                                                    " --as-parser" if check == "parse" else ""))[0]
     target = targets.open_target(spec, timeout=1)
     try:
-        cell = outcomes(cases["k-int"], target)["load", None]
+        cell = outcomes(cases["k-int"], target)[check, None]
         assert cell.outcome == outcome
     finally:
         target.close()

@@ -10,6 +10,9 @@ themselves, so a test knows every answer in advance:
   shows (STACK_GLOBAL's from the two strings before it), calls null;
 - ``scanner-blind``: finds nothing;
 - ``scanner-paranoid``: finds ``os:system`` in everything (false alarms);
+- ``scanner-unsafe``: reports only unsafe globals (``scan_reports: "unsafe"``):
+  what the ``scanner`` finds in module ``os``;
+- ``scanner-unsafe-blind``: says ``scan_reports: "unsafe"`` and finds nothing;
 - ``optimizer``: pickletools.optimize;
 - ``transform-constant``: answers the stream of the int 1 for every input (a liar);
 - ``producer``: pickle.dumps of the case object (ints, str, lists only);
@@ -17,9 +20,11 @@ themselves, so a test knows every answer in advance:
   neither identical nor equivalent, but readable;
 - ``producer-wrong``: writes the int 2 for everything;
 - ``tuples-as-lists``: loads with pickle, then answers every tuple as a list;
-- ``unclean``: refuses every stream with the exception ``Oops``;
+- ``unclean``: refuses every stream with the exception ``Oops`` (and claims,
+  wrongly, ``"clean": true``);
 - ``few-opcodes``: loads with pickle, declaring only PROTO, BININT1 and STOP;
-- ``crash`` / ``hang``: exits / never answers on the first non-hello request;
+- ``crash`` / ``hang``: exits / never answers on the first non-hello request
+  (a loader; with ``--as-parser`` a parser);
 - ``no-checks``: a hello without the profile fields;
 - ``no-protocols``: declares load with no protocol.
 
@@ -36,7 +41,7 @@ import time
 
 MODE = sys.argv[1]
 PARSE = {"parser", "parser-accepts-all"}
-SCAN = {"scanner", "scanner-blind", "scanner-paranoid"}
+SCAN = {"scanner", "scanner-blind", "scanner-paranoid", "scanner-unsafe", "scanner-unsafe-blind"}
 TRANSFORM = {"optimizer", "transform-constant"}
 PRODUCE = {"producer", "producer-text", "producer-wrong"}
 
@@ -50,6 +55,8 @@ def hello():
         answer["checks"] = ["parse"]
     elif MODE in SCAN:
         answer["checks"] = ["scan"]
+        if MODE.startswith("scanner-unsafe"):
+            answer["scan_reports"] = "unsafe"
     elif MODE in TRANSFORM:
         answer["checks"] = ["transform"]
     elif MODE in PRODUCE:
@@ -57,6 +64,8 @@ def hello():
         del answer["opcodes"]
     else:
         answer["checks"] = ["load"]
+    if "--as-parser" in sys.argv:
+        answer["checks"] = ["parse"]
     if MODE == "tuples-as-lists":
         answer["model"] = ["no-tuple"] if "--no-tuple" in sys.argv else []
     if MODE == "few-opcodes":
@@ -141,7 +150,9 @@ def answer_to(request):
             return {"ok": True}
         if op == "scan" and MODE in SCAN:
             finds = {"scanner": _globals, "scanner-blind": lambda d: [],
-                     "scanner-paranoid": lambda d: ["os:system"]}[MODE](data)
+                     "scanner-paranoid": lambda d: ["os:system"],
+                     "scanner-unsafe": lambda d: [g for g in _globals(d) if g.startswith("os:")],
+                     "scanner-unsafe-blind": lambda d: []}[MODE](data)
             return {"ok": True, "finds": finds, "calls": None}
         if op == "transform" and MODE in TRANSFORM:
             out = pickletools.optimize(data) if MODE == "optimizer" else pickle.dumps(1, 2)
@@ -157,7 +168,8 @@ def answer_to(request):
             return {"ok": True, "data": out.hex()}
         if op == "load" and MODE not in PARSE | SCAN | TRANSFORM | PRODUCE:
             if MODE == "unclean":
-                return {"ok": False, "kind": "rejected", "exception": "Oops", "message": "Oops: no"}
+                return {"ok": False, "kind": "rejected", "exception": "Oops", "message": "Oops: no",
+                        "clean": True}
             value = pickle.loads(data)
             return {"ok": True, "object": _tagged(_lists(value) if MODE == "tuples-as-lists" else value)}
     except Exception as exc:
