@@ -73,7 +73,12 @@ class Result:
 
     def to_dict(self):
         # protocol is always written (null for load cases), so it reads back.
-        data = {k: v for k, v in dataclasses.asdict(self).items() if v is not None and v != ""}
+        # (Fields are strings, ints and lists of strings: no deep copy needed.)
+        data = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if value is not None and value != "":
+                data[name] = list(value) if isinstance(value, list) else value
         data["protocol"] = self.protocol
         return data
 
@@ -81,6 +86,9 @@ class Result:
     def from_dict(cls, data):
         fields = {f.name for f in dataclasses.fields(cls)}
         return cls(**dict({"protocol": None}, **{k: v for k, v in data.items() if k in fields}))
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Result))
 
 
 @dataclasses.dataclass
