@@ -10,11 +10,11 @@ and `group` folds the cells of one target that share it into a finding:
 - the **opcode** is the case's first tag that names an opcode (the opcode
   the case is about; cases/tags.yaml), else ``-``;
 - the **outcome signature** is the outcome with the Result's message made
-  general: quoted text, numbers and hex become ``…`` and ``N``, so
+  general: quoted text, numbers and hex become ``'...'``, ``N`` and ``H``, so
   "unclean rejection: TypeError: Cannot read properties of undefined
   (reading '0')" is one signature across cases, and a wrong object is
   told by its first difference with the values masked
-  (``fail: loaded a different object; line N: expected '…', got '…'``);
+  (``load LONG1: fail: loaded a different object; expected N, got N``);
 - for a cross cell, the consumer is the target.
 
 Each finding has its count, its cases (ids, in order), one minimized example
@@ -43,11 +43,11 @@ _MAX = 160
 
 
 def _general(text):
-    text = _QUOTED.sub("'…'", text or "")
+    text = _QUOTED.sub("'...'", text or "")
     text = _HEX.sub("H", text)
     text = _NUMBER.sub("N", text)
     text = " ".join(text.split())
-    return text if len(text) <= _MAX else text[:_MAX - 1] + "…"
+    return text if len(text) <= _MAX else text[:_MAX - 3] + "..."
 
 
 def opcode_of(case):
