@@ -571,9 +571,10 @@ def shared_reference():
 def reader_spec(version):
     """The spec of an isolated CPython X.Y reading with its C unpickler, or UsageError.
 
-    ``-I`` isolates it: no environment variables, no user or site-packages,
-    not even the script's folder on sys.path (the worker finds its own
-    packages), so only CPython itself reads the stream.
+    ``-I -S`` isolates it: no environment variables, no user site, not even
+    the script's folder on sys.path (-I), and no site-packages at all (-S),
+    so nothing installed -- cloudpickle, dill -- helps it read; the worker
+    finds its own packages.  Only CPython itself reads the stream.
     """
     wanted = tuple(int(p) for p in version.split("."))
     found = [i for i in newest_per_family(find_interpreters())
@@ -582,7 +583,7 @@ def reader_spec(version):
         raise UsageError("cpython-%s is not on this machine (PATH, pyenv)" % version)
     interp = found[0]
     kind = "c" if interp.has_c else "py"
-    return TargetSpec("cpython-%s-isolated" % version, (interp.executable or interp.path, "-I", "-B",
+    return TargetSpec("cpython-%s-isolated" % version, (interp.executable or interp.path, "-I", "-S", "-B",
                                                         WORKER, kind),
                       kind, "%s|isolated" % os.path.realpath(interp.executable or interp.path))
 

@@ -23,7 +23,7 @@ cloudpickle, dill), one ``dump`` cell per protocol, judged in turn:
     the bytes are identical to some recorded variant of the case (pass,
     "identical to PRODUCER's"); else equivalent to one once normalised
     (pass, "equivalent to PRODUCER's"); else every CPython the profile names,
-    each running isolated (``python -I``: no site-packages, no environment),
+    each running isolated (``python -I -S``: no site-packages, no environment),
     reads them into the case's object (pass, "read back by ...").  A reader
     that is not on this machine makes the cell ``skip`` with the reason.
 """

@@ -396,3 +396,12 @@ def test_projected_passes_are_listed_in_findings(cases, tmp_path, capsys):
     run_module.main(["--corpus", corpus, "-q", "--no-cross", "--report-dir", str(report), "--case", "k-*",
                      "--target", "cmd:%s %s tuples-as-lists --no-tuple" % (sys.executable, FAKE)])
     assert "| fake-tuples-as-lists | no-tuple | 1 |" in (report / "findings.md").read_text()
+
+
+def test_readers_run_isolated_from_site_packages():
+    import subprocess
+
+    argv = list(targets.reader_spec(HOST).argv)
+    assert argv[1:4] == ["-I", "-S", "-B"]
+    probe = argv[:4] + ["-c", "import sys; print([p for p in sys.path if 'site-packages' in p])"]
+    assert subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip() == "[]"
