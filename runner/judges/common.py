@@ -123,10 +123,13 @@ def one_line(value, limit=60):
 class Loaded:
     """How a successful load answer compares with the expected object."""
 
-    __slots__ = ("same", "actual", "why", "projection")
+    __slots__ = ("same", "actual", "why", "projection", "expected")
 
-    def __init__(self, same, actual=None, why="", projection=()):
+    def __init__(self, same, actual=None, why="", projection=(), expected=None):
         self.same, self.actual, self.why, self.projection = same, actual, why, projection
+        # What the answer was last compared with, when not the expected object
+        # (the symbolic reading, under unresolved-globals): reports show that.
+        self.expected = expected
 
 
 def loaded(answer, expected_json, expected, python2=False, projections=(), stream=None, options=None):
@@ -164,6 +167,11 @@ def loaded(answer, expected_json, expected, python2=False, projections=(), strea
                 needed = compare_projected(unresolved, got, projections)
                 if needed:
                     return Loaded(True, actual, projection=("unresolved-globals",) + needed)
+                try:
+                    return Loaded(False, actual, "a different object than the stream builds with "
+                                  "unresolved globals", expected=model.from_json(unresolved))
+                except model.ModelError:
+                    pass
     return Loaded(False, actual)
 
 

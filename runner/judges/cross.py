@@ -141,7 +141,8 @@ def _judge_cross(prep, answer, read, base):
             return projected(Result(check="cross", outcome="pass", **base), found)
         result = Result(check="cross", outcome="fail", message=found.why or "read a different object",
                         **base)
-        return compared(result, expected, found.actual)
+        return compared(result, found.expected if found.expected is not None else expected,
+                        found.actual)
     exception = answer.get("exception", "")
     if word in ("rejected", "unclean") and exception in MISSING_CLASS:
         return Result(check="cross", outcome="unsupported",

@@ -56,7 +56,8 @@ def _judge_accept(prep, target, answer, base, variant=None):
             return projected(Result(check="load", outcome="pass", **base), found)
         result = Result(check="load", outcome="fail", message=found.why or "loaded a different object",
                         **base)
-        return compared(result, expected, found.actual)
+        return compared(result, found.expected if found.expected is not None else expected,
+                        found.actual)
     if word in ("rejected", "unclean") and answer.get("exception") in MISSING_MODULE:
         return Result(check="load", outcome="unsupported",
                       message="%s lacks a module the stream names: %s" % (target.name, detail), **base)
