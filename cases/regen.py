@@ -5,7 +5,7 @@ Theory of operation
 Expected bytes are never written by hand and never taken from the
 reference: they are what a real interpreter's pickler writes.  ``picklespec
 cases regen --python PATH --kind c|py`` starts that interpreter's worker
-(runner/worker.py, through `picklespec.runner.adapter.Adapter`), asks its
+(runner/worker.py, through `picklespec.process.Adapter`), asks its
 `hello` for the producer name (``cpython-3.13-c``), and has it pickle every
 dump case's object at every protocol the case covers and the interpreter
 knows.  Each stream is disassembled and compared with the variant the file
@@ -59,9 +59,9 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 def worker_command(python, kind):
     """The argv that starts runner/worker.py under an interpreter."""
-    import picklespec.runner
+    from picklespec.process import worker_path
 
-    return [python, os.path.join(os.path.dirname(picklespec.runner.__file__), "worker.py"), kind]
+    return [python, worker_path(), kind]
 
 
 class Slot:
@@ -562,7 +562,7 @@ def rewrite_scan(read, edits):
 
 
 def main(argv):
-    from picklespec.runner.adapter import Adapter, AdapterFailure
+    from picklespec.process import Adapter, AdapterFailure
 
     parser = argparse.ArgumentParser(
         prog="picklespec cases regen",

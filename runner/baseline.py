@@ -16,8 +16,13 @@ files and toml-test against its skip lists:
 - a baseline entry the run did not reach (a run narrowed with ``--case``,
   an interrupted run) is *not run*, and is no failure.
 
-Only failing cells are recorded; a cell that is absent is expected to
-conform.  A cross-check cell is named by the producers that wrote the same
+Only failing cells are recorded, each with its outcome and its *reason*:
+the root-cause signature of its finding (runner/findings.py), such as
+``load LONG1: fail: loaded a different object; ...``, so every expected
+failure says why it is expected.  A cell that is absent is expected to
+conform.  Target names carry no version (``pickleparser``, not
+``pickleparser-0.2.1``), so a baseline's keys last across a library's
+releases.  A cross-check cell is named by the producers that wrote the same
 bytes in its run, so its entries match runs of the same targets.  `write(run, path)` updates the file from a run, cell by cell: the
 cells the run reached are set from it (a failing one recorded, a
 conforming one removed), the rest are kept, so a narrowed run updates only
@@ -29,6 +34,7 @@ import dataclasses
 import json
 import os
 
+from .findings import signature
 from .results import FAILING
 
 __all__ = ["FORMAT", "BaselineError", "Baseline", "Comparison", "load", "compare", "write"]
@@ -45,6 +51,7 @@ class BaselineError(ValueError):
 class Baseline:
     expected: dict = dataclasses.field(default_factory=dict)  # Result.key -> failing outcome
     path: str = ""
+    reasons: dict = dataclasses.field(default_factory=dict)  # Result.key -> finding signature
 
     @property
     def targets(self):
@@ -53,7 +60,8 @@ class Baseline:
 
     def to_dict(self):
         return {"format": FORMAT, "targets": self.targets,
-                "expected": dict(sorted(self.expected.items()))}
+                "expected": {key: {"outcome": outcome, "reason": self.reasons.get(key) or outcome}
+                             for key, outcome in sorted(self.expected.items())}}
 
 
 @dataclasses.dataclass
@@ -100,13 +108,21 @@ def load(path):
     expected = data.get("expected")
     if not isinstance(expected, dict):
         raise BaselineError("%s: \"expected\" must map cell keys to outcomes" % path)
-    for key, outcome in expected.items():
+    reasons = {}
+    for key, entry in list(expected.items()):
+        outcome = entry
+        if isinstance(entry, dict):
+            outcome = entry.get("outcome")
+            if not isinstance(entry.get("reason"), str) or not entry["reason"]:
+                raise BaselineError("%s: %s: an expected failure needs a \"reason\"" % (path, key))
+            reasons[key] = entry["reason"]
+            expected[key] = outcome
         if outcome not in FAILING:
             raise BaselineError("%s: %s: %r is not a failing outcome (%s)" % (
                 path, key, outcome, ", ".join(sorted(FAILING))))
         if key.count("|") != 3:
             raise BaselineError("%s: %r is not a cell key (CASE|pN|CHECK|TARGET)" % (path, key))
-    return Baseline(dict(expected), path)
+    return Baseline(dict(expected), path, reasons)
 
 
 def compare(run, baseline):
@@ -132,12 +148,15 @@ def compare(run, baseline):
 def updated(run, baseline):
     """The Baseline that write() would store: baseline updated by the cells run reached."""
     expected = dict(baseline.expected) if baseline is not None else {}
+    reasons = dict(baseline.reasons) if baseline is not None else {}
     for r in run.results:
         if r.failing:
             expected[r.key] = r.outcome
+            reasons[r.key] = r.finding or signature(r)
         elif r.outcome in CONFORMING:
             expected.pop(r.key, None)
-    return Baseline(expected, baseline.path if baseline is not None else "")
+            reasons.pop(r.key, None)
+    return Baseline(expected, baseline.path if baseline is not None else "", reasons)
 
 
 def write(run, path):
@@ -147,5 +166,20 @@ def write(run, path):
     baseline.path = path
     from .reports import write_atomic
 
-    write_atomic(path, json.dumps(baseline.to_dict(), indent=1, sort_keys=True) + "\n")
+    write_atomic(path, render(baseline))
     return baseline
+
+
+def render(baseline):
+    """The file's text: sorted keys, one cell (with its outcome and reason) per line."""
+    data = baseline.to_dict()
+    lines = ['{', ' "expected": {']
+    entries = sorted(data["expected"].items())
+    for number, (key, entry) in enumerate(entries, 1):
+        lines.append("  %s: %s%s" % (json.dumps(key), json.dumps(entry, sort_keys=True),
+                                     "," if number < len(entries) else ""))
+    lines.append(" },")
+    lines.append(' "format": %s,' % json.dumps(data["format"]))
+    lines.append(' "targets": %s' % json.dumps(data["targets"]))
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -17,14 +17,19 @@ accepted; `defined` records the choice a target made on
 an implementation-defined case and is never a failure; `unsupported` is a
 cell the target declared it does not do (a protocol it cannot write), and
 `skip` is a cell that was not run, with the reason -- neither counts as a
-pass.
+pass.  A cell the target's profile does not cover (a protocol it does not
+read, an opcode it did not declare) is `unsupported` too: coverage, never a
+failure.  A pass that needed the target's projections says which
+(`projection`); a failing cell carries its root-cause signature
+(`finding`, runner/findings.py).
 """
 
 import dataclasses
 from typing import Optional
 
 # The checks, in report order.
-CHECKS = ("load", "reject", "defined", "dump-bytes", "dump-equivalent", "dump-readable", "cross")
+CHECKS = ("load", "reject", "defined", "parse", "scan", "transform", "dump", "dump-bytes",
+          "dump-equivalent", "dump-readable", "cross")
 
 OUTCOMES = ("pass", "fail", "unclean", "crash", "timeout", "protocol-error", "defined",
             "unsupported", "skip")
@@ -45,6 +50,10 @@ class Result:
     actual: Optional[str] = None
     first_difference: Optional[str] = None  # where expected and actual part
     output: Optional[str] = None  # what a crashing target printed
+    projection: Optional[str] = None  # the projections a pass needed ("no-tuple, double-numbers")
+    missed: Optional[list] = None  # scan: the globals (and "call M:N") the scanner missed
+    false_alarms: Optional[list] = None  # scan: those it reported that CPython never resolves
+    finding: Optional[str] = None  # a failing cell's root-cause signature (runner/findings.py)
 
     def __post_init__(self):
         if self.check not in CHECKS:
@@ -64,7 +73,12 @@ class Result:
 
     def to_dict(self):
         # protocol is always written (null for load cases), so it reads back.
-        data = {k: v for k, v in dataclasses.asdict(self).items() if v is not None and v != ""}
+        # (Fields are strings, ints and lists of strings: no deep copy needed.)
+        data = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if value is not None and value != "":
+                data[name] = list(value) if isinstance(value, list) else value
         data["protocol"] = self.protocol
         return data
 
@@ -72,6 +86,9 @@ class Result:
     def from_dict(cls, data):
         fields = {f.name for f in dataclasses.fields(cls)}
         return cls(**dict({"protocol": None}, **{k: v for k, v in data.items() if k in fields}))
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Result))
 
 
 @dataclasses.dataclass
@@ -84,6 +101,7 @@ class Run:
     finished: str = ""
     complete: bool = True  # False when interrupted (Ctrl-C) or a target could not start
     notes: list = dataclasses.field(default_factory=list)  # run-level messages
+    findings: list = dataclasses.field(default_factory=list)  # runner/findings.py's groups
 
     def sorted_results(self):
         return sorted(self.results, key=lambda r: (r.case, r.protocol if r.protocol is not None else -1,
@@ -98,6 +116,7 @@ class Run:
             "notes": list(self.notes),
             "targets": {name: self.targets[name] for name in sorted(self.targets)},
             "results": [r.to_dict() for r in self.sorted_results()],
+            "findings": list(self.findings),
         }
 
     @classmethod
@@ -105,4 +124,5 @@ class Run:
         return cls(targets=data.get("targets", {}),
                    results=[Result.from_dict(r) for r in data.get("results", [])],
                    started=data.get("started", ""), finished=data.get("finished", ""),
-                   complete=data.get("complete", True), notes=data.get("notes", []))
+                   complete=data.get("complete", True), notes=data.get("notes", []),
+                   findings=data.get("findings", []))

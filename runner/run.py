@@ -39,9 +39,10 @@ import sys
 import threading
 import time
 
+from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
 from picklespec.reference.model import MAX_JSON_DEPTH
 
-from .adapter import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
+from . import findings
 from .checks import Prepared, case_protocols, plan, plan_cross
 from .results import FAILING, OUTCOMES, Run
 from .targets import UsageError, open_target, open_targets, parse_target, parse_targets
@@ -103,6 +104,7 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     requests asked per target name, and (round, target, requests, seconds)
     for each batch.
     """
+    cases = list(cases)
     run = Run(targets={t.name: t.describe() for t in targets}, results=[], started=_now())
     if oracle is None:
         oracle = next((t for t in targets if t.spec.kind == "reference"), None)
@@ -141,7 +143,30 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
         run.notes.append("targets restarted after a failure: " + ", ".join(
             "%s %d time%s" % (name, n, "s" if n > 1 else "") for name, n in sorted(restarts.items())))
     run.finished = _now()
+    by_id = {case.id: case for case in cases}
+    findings.annotate(run, by_id)
+    run.findings = findings.group(run, by_id)
+    for name, why in unjudged(run, targets):
+        run.notes.append("%s: %s" % (name, why))
     return run
+
+
+def unjudged(run, targets):
+    """(target name, why) for each target judged on no cell: such a run never passes."""
+    seen = {t.name: [] for t in targets}
+    for result in run.results:
+        name = result.target.split(" -> ")[-1] if result.check == "cross" else result.target
+        if name in seen:
+            seen[name].append(result.outcome)
+    out = []
+    for name, outcomes in seen.items():
+        if any(o not in ("unsupported", "skip") for o in outcomes):
+            continue
+        if outcomes and all(o == "unsupported" for o in outcomes):
+            out.append((name, "judged on 0 cells: its profile makes every cell unsupported"))
+        else:
+            out.append((name, "judged on 0 cells (%d not judged)" % len(outcomes)))
+    return out
 
 
 def _generators(cases, targets, protocols, oracle, oracle_problem, cross, out):
@@ -394,7 +419,12 @@ def _main(args):
         sys.stdout.write("reports: %s\n" % ", ".join(paths))
     if not run.complete:
         return 130
-    return status
+    idle = unjudged(run, targets) if run.results or cases else []
+    for name, why in idle:
+        sys.stderr.write("picklespec run: target %s: %s\n" % (name, why))
+    if any("every cell unsupported" in why for _, why in idle):
+        return 2  # a profile under which nothing is judged is a usage error
+    return 1 if idle else status
 
 
 class _Starting:

@@ -45,7 +45,10 @@ import shutil
 import subprocess
 import sys
 
-from .adapter import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Adapter, AdapterFailure
+from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Adapter, AdapterFailure
+
+from . import wire
+from .profile import ProfileError, read_profile
 
 __all__ = ["UsageError", "TargetSpec", "Target", "Interpreter", "parse_target", "parse_targets",
            "open_target", "open_targets", "find_interpreters", "WORKER", "main"]
@@ -382,16 +385,23 @@ def parse_targets(texts):
 
 
 class Target:
-    """A started target: its adapter, and what it said about itself."""
+    """A started target: its adapter, and what it said about itself.
+
+    `profile` is what its hello declares (runner/profile.py; ProfileError
+    when the hello is not a usable profile); `readers` are the isolated
+    CPythons that read a non-CPython producer's dumps, set by the run.
+    """
 
     def __init__(self, spec, adapter, hello):
         self.spec = spec
         self.adapter = adapter
         self.hello = hello
+        self.profile = read_profile(hello)
+        self.readers = None
         self.name = str(hello.get("name") or spec.label)
         self.producer = hello.get("producer") or None
-        self.dump_protocols = frozenset(_ints(hello.get("dump_protocols")))
-        self.load_protocols = frozenset(_ints(hello.get("load_protocols")))
+        self.dump_protocols = self.profile.dump_protocols
+        self.load_protocols = self.profile.load_protocols
         self.load_options = frozenset(hello.get("load_options") or ())
         version = str(hello.get("version") or "")
         # A Python 2 pickler writes the model's bytes as str (STRING opcodes).
@@ -399,19 +409,11 @@ class Target:
 
     def dump(self, value, protocol, options=None):
         """The answer to a dump of a model value; raises AdapterFailure."""
-        from picklespec.reference import model
-
-        message = {"op": "dump", "protocol": protocol, "object": model.to_json(value)}
-        if options:
-            message["options"] = options
-        return self.adapter.request(message)
+        return self.adapter.request(wire.dump_message(value, protocol, options))
 
     def load(self, data, options=None):
         """The answer to a load of a byte string; raises AdapterFailure."""
-        message = {"op": "load", "data": bytes(data).hex()}
-        if options:
-            message["options"] = options
-        return self.adapter.request(message)
+        return self.adapter.request(wire.load_message(bytes(data), options))
 
     def describe(self):
         """What a run records about this target: its hello, and how it was named."""
@@ -424,10 +426,6 @@ class Target:
 
     def __repr__(self):
         return "<Target %s>" % self.name
-
-
-def _ints(value):
-    return [v for v in (value or ()) if isinstance(v, int) and not isinstance(v, bool)]
 
 
 def open_target(spec, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB):
@@ -446,7 +444,11 @@ def open_target(spec, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB):
         why = hello.get("kind_error") or hello.get("message") or json.dumps(hello)
         raise UsageError("%s: the target says it cannot run: %s" % (spec.label, why))
     adapter.pipelining = bool(hello.get("pipeline"))
-    return Target(spec, adapter, hello)
+    try:
+        return Target(spec, adapter, hello)
+    except ProfileError as exc:
+        adapter.close()
+        raise UsageError("target %s: %s" % (spec.label, exc)) from None
 
 
 def open_targets(specs, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB):
@@ -537,3 +539,67 @@ def _highest():
     import pickle
 
     return pickle.HIGHEST_PROTOCOL
+
+
+# -- the shared reference, and isolated readers -------------------------------------
+
+_SHARED = {}
+
+
+def shared_reference():
+    """A started reference target shared by check_case calls; (target or None, why not)."""
+    if "reference" not in _SHARED:
+        import atexit
+
+        try:
+            _SHARED["reference"] = (open_target(parse_target("reference")[0]), "")
+            atexit.register(_SHARED["reference"][0].close)
+        except UsageError as exc:
+            _SHARED["reference"] = (None, str(exc))
+    return _SHARED["reference"]
+
+
+def reader_spec(version):
+    """The spec of an isolated CPython X.Y reading with its C unpickler, or UsageError.
+
+    ``-I -S`` isolates it: no environment variables, no user site, not even
+    the script's folder on sys.path (-I), and no site-packages at all (-S),
+    so nothing installed -- cloudpickle, dill -- helps it read; the worker
+    finds its own packages.  Only CPython itself reads the stream.
+    """
+    wanted = tuple(int(p) for p in version.split("."))
+    found = [i for i in newest_per_family(find_interpreters())
+             if i.implementation == "cpython" and i.version[:2] == wanted]
+    if not found:
+        raise UsageError("cpython-%s is not on this machine (PATH, pyenv)" % version)
+    interp = found[0]
+    kind = "c" if interp.has_c else "py"
+    return TargetSpec("cpython-%s-isolated" % version, (interp.executable or interp.path, "-I", "-S", "-B",
+                                                        WORKER, kind),
+                      kind, "%s|isolated" % os.path.realpath(interp.executable or interp.path))
+
+
+def open_readers(versions, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB):
+    """[(version, Target or None, why not)] for the CPython versions named."""
+    out = []
+    for version in versions:
+        try:
+            out.append((version, open_target(reader_spec(version), timeout=timeout,
+                                             memory_mb=memory_mb), ""))
+        except UsageError as exc:
+            out.append((version, None, str(exc)))
+    return out
+
+
+def shared_readers(versions):
+    """open_readers, started once per process (check_case calls share them)."""
+    import atexit
+
+    out = []
+    for version in versions:
+        if version not in _SHARED:
+            _SHARED[version] = open_readers([version])[0]
+            if _SHARED[version][1] is not None:
+                atexit.register(_SHARED[version][1].close)
+        out.append(_SHARED[version])
+    return out

@@ -138,6 +138,11 @@ def hello(kind):
         "load_options": (["encoding", "errors", "fix_imports", "buffers"] if not PY2 else [])
         + ["sequence", "allow_globals"],
         "pipeline": True,  # requests may be written before earlier ones are answered
+        # The profile (runner/PROTOCOL.md): what is judged, and how.
+        "checks": ["load", "dump"],
+        "opcodes": "all" if kind == "reference" else _opcodes(),
+        "model": [],
+        "clean_exceptions": sorted(set(c.__name__ for c in _clean_rejections())),
     }
     if kind == "reference":
         # The reference follows the C pickler of the interpreter it runs on
@@ -380,11 +385,8 @@ def load(kind, request):
             result = unpickler.load()
     except Exception as exc:
         answer = _error("rejected", exc)
-        # The reference lets what code the stream calls raise propagate, as
-        # CPython does, and marks it (pickle_offset): the stream was refused
-        # because that code failed, a rejection of the stream.
-        answer["clean"] = (isinstance(exc, _clean_rejections())
-                           or getattr(exc, "pickle_offset", None) is not None)
+        # The runner judges clean from these against the hello's clean_exceptions.
+        answer["exception_bases"] = [c.__name__ for c in getattr(type(exc), "__mro__", ())[1:]]
         return answer
     try:
         described = model.to_json(model.describe(result))
@@ -516,6 +518,13 @@ def _guard_dangerous_globals():
             raise RuntimeError("picklespec worker: refused to resolve the dangerous global "
                                "%s.%s (cases naming it load only with allow_globals)" % args)
     sys.addaudithook(hook)
+
+
+def _opcodes():
+    """The opcodes this interpreter's pickle implements: its pickletools table."""
+    import pickletools
+
+    return [op.name for op in pickletools.opcodes]
 
 
 def _clean_rejections():

@@ -1,4 +1,4 @@
-"""The reports of a run: run.json, summary.md, matrix.html, junit.xml.
+"""The reports of a run: run.json, summary.md, matrix.html, junit.xml, findings.md.
 
 Theory of operation
 -------------------
@@ -18,6 +18,7 @@ reports/README.md (in the repository) explains how to read them.
 import os
 import tempfile
 
+from .. import findings
 from . import html, json_report, junit, markdown
 
 __all__ = ["FORMATS", "write_all", "write_atomic"]
@@ -28,6 +29,7 @@ FORMATS = {
     "summary.md": markdown.render,
     "matrix.html": html.render,
     "junit.xml": junit.render,
+    "findings.md": findings.render,
 }
 
 

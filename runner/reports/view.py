@@ -29,6 +29,7 @@ import difflib
 import re
 from typing import Optional
 
+from .. import difference
 from ..results import CHECKS, FAILING, OUTCOMES
 
 # How each outcome looks: a word for text formats, a short mark for the matrix.
@@ -233,16 +234,7 @@ def first_difference(result):
         return result.first_difference
     if result.expected is None or result.actual is None:
         return ""
-    expected = result.expected.splitlines()
-    actual = result.actual.splitlines()
-    for number, (e, a) in enumerate(zip(expected, actual), 1):
-        if e != a:
-            return "line %d: expected %s, got %s" % (number, e.strip(), a.strip())
-    if len(expected) > len(actual):
-        return "line %d: expected %s, got the end" % (len(actual) + 1, expected[len(actual)].strip())
-    if len(actual) > len(expected):
-        return "line %d: expected the end, got %s" % (len(expected) + 1, actual[len(expected)].strip())
-    return ""
+    return difference.first_difference(result.expected, result.actual)
 
 
 def side_by_side(expected, actual):

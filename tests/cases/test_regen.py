@@ -129,7 +129,7 @@ def test_regen_without_write_reports_and_keeps_the_file(dump_file, capsys):
 # find_class is asked, what is called), not taken from a recording.
 
 from picklespec.cases import dangerous  # noqa: E402
-from picklespec.runner.adapter import Adapter  # noqa: E402
+from picklespec.process import Adapter  # noqa: E402
 
 LOAD_CASES = """\
 cases:

@@ -20,7 +20,7 @@ import picklespec.runner
 try:
     from picklespec.runner.process import Adapter
 except ImportError:  # before runner/process/
-    from picklespec.runner.adapter import Adapter
+    from picklespec.process import Adapter
 from picklespec.runner.targets import find_interpreters
 
 ADAPTERS = os.path.join(os.path.dirname(os.path.abspath(picklespec.runner.__file__)), "adapters")

@@ -22,7 +22,7 @@ from picklespec.runner import catalog
 try:
     from picklespec.runner.process import Adapter
 except ImportError:  # before runner/process/
-    from picklespec.runner.adapter import Adapter
+    from picklespec.process import Adapter
 from picklespec.runner.targets import UsageError, find_interpreters
 
 try:

@@ -34,10 +34,20 @@ def test_write_records_only_failing_cells(reviewed):
     assert json.loads(text) == {
         "format": "picklespec-baseline/1",
         "targets": [T],
-        "expected": {"b|p0|load|" + T: "fail", "c|p2|load|" + T: "crash", "d||reject|" + T: "timeout"},
+        "expected": {"b|p0|load|" + T: {"outcome": "fail", "reason": "load -: fail"},
+                     "c|p2|load|" + T: {"outcome": "crash", "reason": "load -: crash"},
+                     "d||reject|" + T: {"outcome": "timeout", "reason": "reject -: timeout"}},
     }
     # one cell per line, sorted: a review is a plain diff
-    assert '\n  "b|p0|load|pickleparser-0.2.1": "fail",\n' in text
+    assert '\n  "b|p0|load|pickleparser-0.2.1": {"outcome": "fail", "reason": "load -: fail"},\n' in text
+
+
+def test_an_entry_without_a_reason_is_refused(tmp_path):
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"format": "picklespec-baseline/1", "expected": {
+        "a|p0|load|t": {"outcome": "fail"}}}))
+    with pytest.raises(baseline.BaselineError, match="needs a \"reason\""):
+        baseline.load(str(path))
 
 
 def test_the_reviewed_run_matches(reviewed):

@@ -14,7 +14,10 @@ import pytest
 from picklespec.cases.corpus import load_corpus
 from picklespec.reference import asm
 from picklespec.runner import checks, targets
-from picklespec.runner.checks import check_case, cross_check, first_difference, normalize
+from picklespec.runner.projections import python2_view
+from picklespec.reference.normalize import normalize
+from picklespec.runner.checks import check_case, cross_check
+from picklespec.runner.difference import first_difference
 
 HOST = "cpython-%d.%d" % sys.version_info[:2]
 
@@ -427,7 +430,7 @@ def test_python2_view():
         {"type": "global", "module": "__builtin__", "name": "xrange"},
         {"type": "global", "module": "copy_reg", "name": "_reconstructor"},
         {"type": "global", "module": "picklespec.cases.fixtures", "name": "Plain"}]}
-    assert checks.python2_view(document)["items"] == [
+    assert python2_view(document)["items"] == [
         {"type": "str", "value": "a\xff"}, {"type": "str", "value": "a\xff"},
         {"type": "global", "module": "builtins", "name": "range"},
         {"type": "global", "module": "copyreg", "name": "_reconstructor"},

@@ -14,7 +14,7 @@ import pytest
 
 import picklespec.runner
 from picklespec.cases import fixtures
-from picklespec.runner.adapter import Adapter
+from picklespec.process.adapter import Adapter
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(picklespec.runner.__file__)), "adapters", "pickleparser")
 NODE = shutil.which("node")
@@ -56,11 +56,15 @@ def fixture_global(name):
 def test_hello(adapter):
     hello = adapter.request({"op": "hello"})
     assert hello["ok"] is True
-    assert hello["name"] == "pickleparser-0.2.1" and hello["version"] == "0.2.1"
+    assert hello["name"] == "pickleparser" and hello["version"] == "0.2.1"
     assert hello["producer"] is None and hello["dump_protocols"] == []
     assert hello["load_protocols"] == [0, 1, 2, 3, 4, 5]
     assert hello["load_options"] == ["buffers"]
     assert hello["pipeline"] is True
+    assert hello["checks"] == ["load"] and hello["opcodes"] == "all"
+    assert hello["model"] == ["no-tuple", "no-frozenset", "double-numbers", "no-bytearray",
+                              "unresolved-globals"]
+    assert hello["clean_exceptions"] == ["Error"]
 
 
 def test_pipelined_requests_are_answered_in_order():

@@ -75,7 +75,8 @@ for line in sys.stdin:
     if request["op"] == "hello":
         answer = {"ok": True, "name": "zero-1.0", "implementation": "zero", "version": "1.0",
                   "kind": "fake", "producer": None, "dump_protocols": [],
-                  "load_protocols": [0, 1, 2], "load_options": []}
+                  "load_protocols": [0, 1, 2], "load_options": [], "checks": ["load"],
+                  "opcodes": "all", "model": [], "clean_exceptions": ["UnpicklingError"]}
     elif request["op"] == "load":
         answer = {"ok": True, "object": {"type": "int", "value": "0"}}
     else:

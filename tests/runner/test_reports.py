@@ -68,7 +68,7 @@ def render_all(run):
 
 def test_write_all_writes_every_format(tmp_path):
     paths = reports.write_all(make_run(), str(tmp_path / "out"))
-    assert sorted(os.path.basename(p) for p in paths) == ["junit.xml", "matrix.html", "run.json", "summary.md"]
+    assert sorted(os.path.basename(p) for p in paths) == ["findings.md", "junit.xml", "matrix.html", "run.json", "summary.md"]
     assert sorted(os.listdir(tmp_path / "out")) == sorted(os.path.basename(p) for p in paths)
     for path in paths:
         assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
@@ -138,7 +138,8 @@ def test_incomplete_run_is_marked_in_every_format(name):
     complete = reports.FORMATS[name](make_run())
     incomplete = reports.FORMATS[name](make_run(complete=False))
     marker = {"run.json": '"complete": false', "summary.md": "INCOMPLETE RUN",
-              "matrix.html": "INCOMPLETE RUN", "junit.xml": 'name="complete" value="false"'}[name]
+              "matrix.html": "INCOMPLETE RUN", "junit.xml": 'name="complete" value="false"',
+              "findings.md": "INCOMPLETE RUN"}[name]
     assert marker in incomplete and marker not in complete
 
 
@@ -231,9 +232,9 @@ def test_conformance_counts_only_judged_cells(counts, expected):
 
 
 @pytest.mark.parametrize("expected, actual, where", [
-    ("a\nb\nc", "a\nx\nc", "line 2: expected b, got x"),
-    ("a\nb", "a", "line 2: expected b, got the end"),
-    ("a", "a\nb", "line 2: expected the end, got b"),
+    ("a\nb\nc", "a\nx\nc", "line 2: expected 'b', got 'x'"),
+    ("a\nb", "a", "line 2: expected 'b', got the end"),
+    ("a", "a\nb", "line 2: expected the end, got 'b'"),
     ("a", "a", ""),
 ])
 def test_first_difference_when_the_check_gave_none(expected, actual, where):

@@ -13,7 +13,7 @@ import pytest
 from picklespec.cases.corpus import load_corpus
 from picklespec.runner import run as run_module
 from picklespec.runner import targets
-from picklespec.runner.adapter import Adapter
+from picklespec.process.adapter import Adapter
 from picklespec.runner.run import Progress, execute, main
 
 HOST = "cpython-%d.%d" % sys.version_info[:2]
@@ -171,7 +171,7 @@ def test_run_conforming(corpus, tmp_path, capsys):
     data = json.loads((tmp_path / "r" / "run.json").read_text())
     assert data["complete"] is True
     assert {r["outcome"] for r in data["results"]} == {"pass"}
-    assert sorted(os.listdir(tmp_path / "r")) == ["junit.xml", "matrix.html", "run.json", "summary.md"]
+    assert sorted(os.listdir(tmp_path / "r")) == ["findings.md", "junit.xml", "matrix.html", "run.json", "summary.md"]
     assert "0 failing" in out
 
 
@@ -194,7 +194,9 @@ def test_run_failing_then_baseline(tmp_path, capsys):
     status, out, _ = _main(capsys, "--corpus", root, "-q", "--report-dir", report, "--target", "cpython-c",
                            "--baseline", base, "--update-baseline")
     assert status == 0 and "baseline updated" in out
-    assert json.loads(open(base).read())["expected"] == {"run-binint1||load|%s-c" % HOST: "fail"}
+    assert json.loads(open(base).read())["expected"] == {"run-binint1||load|%s-c" % HOST: {
+        "outcome": "fail",
+        "reason": "load BININT1: fail: loaded a different object; expected N, got N"}}
     status, out, _ = _main(capsys, "--corpus", root, "-q", "--report-dir", report, "--target", "cpython-c",
                            "--baseline", base)
     assert status == 0, out

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from picklespec.reference import model
-from picklespec.runner.adapter import Adapter
+from picklespec.process.adapter import Adapter
 from picklespec.runner.targets import WORKER, find_interpreters
 
 # The interpreters picklespec itself finds (PATH and pyenv), by the labels the
@@ -106,7 +106,7 @@ def test_a_result_nested_past_the_protocol_depth_is_undescribable():
 
 
 def test_the_runner_names_an_answer_too_deep_to_read():
-    from picklespec.runner import adapter
+    from picklespec.process import adapter
 
     # deeper than any interpreter's JSON reader goes (3.13's reaches past 5000)
     too_deep = b'{"ok": true, "object": ' + b"[" * 500000 + b"]" * 500000 + b"}"

@@ -70,7 +70,8 @@ function hello() {
     }
     return {
         ok: true,
-        name: 'pickleparser-' + library.version,
+        // The name without the version keeps baseline keys across releases.
+        name: 'pickleparser',
         implementation: 'pickleparser',
         version: library.version,
         kind: 'js',
@@ -79,6 +80,16 @@ function hello() {
         dump_protocols: [],
         load_protocols: [0, 1, 2, 3, 4, 5],
         load_options: ['buffers'],
+        // The profile (runner/PROTOCOL.md; README.md next to this file).
+        checks: ['load'],
+        opcodes: 'all',
+        // One JS number type (BigInt for LONG4), arrays for tuples, Set for
+        // frozenset, Uint8Array for bytearray; globals stay the stand-ins
+        // pickleparser makes, and calls of them are recorded, not made.
+        model: ['no-tuple', 'no-frozenset', 'double-numbers', 'no-bytearray', 'unresolved-globals'],
+        // pickleparser throws Error itself; a TypeError or RangeError is the
+        // JavaScript runtime's, not a rejection the library made.
+        clean_exceptions: ['Error'],
         // Requests are read one line at a time and answered in order, so
         // picklespec may write the next before this one is answered.
         pipeline: true,

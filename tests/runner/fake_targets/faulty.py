@@ -46,7 +46,9 @@ def answer_to(request, argv):
             return {"ok": False, "kind": "unsupported", "message": "faulty: the hello fails on purpose"}
         hello = {"ok": True, "name": "faulty", "implementation": "faulty", "version": "1",
                  "kind": "fake", "producer": None, "dump_protocols": [],
-                 "load_protocols": [0, 1, 2, 3, 4, 5], "load_options": []}
+                 "load_protocols": [0, 1, 2, 3, 4, 5], "load_options": [],
+                 "checks": ["load"], "opcodes": "all", "model": [],
+                 "clean_exceptions": ["UnpicklingError"]}
         if "--no-pipeline" not in argv:
             hello["pipeline"] = True
         return hello

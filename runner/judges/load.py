@@ -1,0 +1,178 @@
+"""The judges of load cases: ``load`` (accept), ``reject``, ``defined``, and
+the ``load`` of a dump case's canonical stream.
+
+``load``
+    the target reads the expected stream -- an accept case's, or a dump
+    case's canonical one -- and produces the expected object, compared as
+    graphs (`model.equal`: types, values, sharing and cycles), under the
+    target's projections when it declares any.
+``reject``
+    the target refuses a malformed stream *cleanly*: with one of the
+    exception types its profile names in ``clean_exceptions``; any other
+    is an *unclean* rejection.  A crash, a hang and a protocol error keep
+    their own outcomes.
+``defined``
+    an implementation-defined stream: the outcome the target chose is
+    recorded (``defined``, with ``chosen`` naming it), never a failure -- but
+    an outcome not in the case's list is one.
+
+A stream at a protocol the target does not read, with a load option it does
+not take, or using an opcode it does not declare is ``unsupported``.
+"""
+
+from picklespec.reference import model
+
+from ..results import Result
+from ..projections import viewed
+from .common import (MISSING_MODULE, Call, compared, failure, is_failure, loaded, model_of,
+                     non_load, not_read, object_text, one_line, projected, what)
+
+__all__ = ["check_load_case", "check_variant_loads", "JUDGES"]
+
+
+def check_load_case(prep, target, out):
+    """The load, reject or defined check of an accept, reject or implementation-defined case."""
+    case = prep.case
+    check = {"accept": "load", "reject": "reject"}.get(case.classification, "defined")
+    base = dict(case=case.id, target=target.name, protocol=None)
+    why = not_read(target, case.data, case.protocol, prep.load_options)
+    if why:
+        out.append(Result(check=check, outcome="unsupported", message=why, **base))
+        return
+    answer = yield Call(target, prep.load_text(case.data, prep.load_options))
+    out.append(JUDGES[check](prep, target, answer, base))
+
+
+def _judge_accept(prep, target, answer, base, variant=None):
+    word, detail = what(answer, target)
+    if is_failure(answer):
+        return failure(base, "load", answer)
+    if word == "ok":
+        expected, expected_json = prep.expected_for(target.python2, variant)
+        stream = variant.stream if variant is not None else prep.case.data
+        found = loaded(answer, expected_json, expected, target.python2, model_of(target),
+                       stream, prep.load_options)
+        if found.same:
+            return projected(Result(check="load", outcome="pass", **base), found)
+        result = Result(check="load", outcome="fail", message=found.why or "loaded a different object",
+                        **base)
+        return compared(result, found.expected if found.expected is not None else expected,
+                        found.actual)
+    if word in ("rejected", "unclean") and answer.get("exception") in MISSING_MODULE:
+        return Result(check="load", outcome="unsupported",
+                      message="%s lacks a module the stream names: %s" % (target.name, detail), **base)
+    return non_load("load", word, detail, base)
+
+
+
+def _judge_reject(prep, target, answer, base):
+    word, detail = what(answer, target)
+    if is_failure(answer):
+        return failure(base, "reject", answer)
+    if word == "rejected":
+        return Result(check="reject", outcome="pass", message="rejected: " + detail, **base)
+    if word == "unclean":
+        return Result(check="reject", outcome="unclean", message="unclean rejection: " + detail, **base)
+    if word in ("ok", "undescribable"):
+        result = Result(check="reject", outcome="fail", message="accepted the stream", **base)
+        if word == "ok":
+            try:
+                result.actual = object_text(model.from_json(answer.get("object")))
+            except model.ModelError:
+                pass
+        return result
+    return non_load("reject", word, detail, base)
+
+
+def _judge_defined(prep, target, answer, base):
+    word, detail = what(answer, target)
+    if is_failure(answer):
+        return failure(base, "defined", answer)
+    outcomes = prep.case.outcomes
+    if word == "ok":
+        actual = None
+        for outcome in outcomes:
+            if outcome.accepts:
+                if target.python2:
+                    allowed, allowed_json = viewed(model.to_json(outcome.result))
+                else:
+                    allowed, allowed_json = outcome.result, model.to_json(outcome.result)
+                found = loaded(answer, allowed_json, allowed, target.python2, model_of(target),
+                               prep.case.data, prep.load_options)
+                actual = found.actual if found.actual is not None else actual
+                if found.same:
+                    chosen = "result: " + one_line(outcome.result)
+                    result = Result(check="defined", outcome="defined", chosen=chosen, **base)
+                    projected(result, found)
+                    result.message = chosen + (" (%s)" % result.message if result.message else "") \
+                        + _against_seen(target, outcome, outcomes)
+                    return result
+        result = Result(check="defined", outcome="fail",
+                        message="loaded an object none of the allowed outcomes gives", **base)
+        result.expected = "".join("- %s\n" % _describe_outcome(o) for o in outcomes)
+        result.actual = object_text(actual) if actual is not None else None
+        return result
+    if word in ("rejected", "unclean"):
+        # The choice is rejection either way; how cleanly it was made is for
+        # the reject cases to judge.
+        if word == "unclean":
+            detail = "unclean: " + detail
+        for outcome in outcomes:
+            if not outcome.accepts:
+                chosen = "reject: %s" % outcome.reject
+                return Result(check="defined", outcome="defined", chosen=chosen,
+                              message="%s (%s)%s" % (chosen, detail,
+                                                     _against_seen(target, outcome, outcomes)), **base)
+        result = Result(check="defined", outcome="fail",
+                        message="rejected (%s), and no allowed outcome is a rejection" % detail, **base)
+        result.expected = "".join("- %s\n" % _describe_outcome(o) for o in outcomes)
+        return result
+    return non_load("defined", word, detail, base)
+
+
+def _describe_outcome(outcome):
+    return "result: " + one_line(outcome.result, 200) if outcome.accepts else "reject: " + outcome.reject
+
+
+def _against_seen(target, chosen, outcomes):
+    """A note when the case says this producer was seen choosing another outcome."""
+    if not target.producer:
+        return ""
+    for outcome in outcomes:
+        if outcome is not chosen and any(p.matches(target.producer) for p in outcome.seen):
+            return " (the case records %s choosing %s)" % (target.producer, _describe_outcome(outcome))
+    return ""
+
+
+JUDGES = {"load": _judge_accept, "reject": _judge_reject, "defined": _judge_defined}
+
+
+def check_variant_loads(prep, protocol, target, out):
+    """The load check of a dump case: the target reads the canonical stream.
+
+    Only the canonical variant -- the newest C pickler's -- is held to mean
+    the case's object: an older producer's stream may not (Python 3.8's
+    pickle.py loses the sharing of an in-band buffer, gh-148914); what every
+    target makes of the other producers' streams is the cross check's.
+    """
+    case = prep.case
+    variants = case.streams.get(protocol, ())
+    if not variants or variants[0].fails:
+        return
+    canonical = variants[0]
+    base = dict(case=case.id, target=target.name, protocol=protocol)
+    why = not_read(target, canonical.stream, protocol, prep.load_options)
+    if why:
+        out.append(Result(check="load", outcome="unsupported", message=why, **base))
+        return
+    if not canonical.loads:
+        out.append(Result(check="load", outcome="skip", message="the stream of %s does not load "
+                          "back (loads: false)%s" % (canonical.producer_text,
+                                                     ": " + canonical.note if canonical.note else ""),
+                          **base))
+        return
+    answer = yield Call(target, prep.load_text(canonical.stream, prep.load_options))
+    result = _judge_accept(prep, target, answer, base, canonical)
+    if result.outcome != "pass":
+        result.message = "the stream of %s: %s" % (canonical.producer_text, result.message)
+    out.append(result)

@@ -1,0 +1,148 @@
+"""The scan judge: which globals a scanner says a stream would import and call.
+
+``scan``
+    on every stream CPython loads -- an accept case's, a dump case's
+    canonical one -- the scanner's ``finds`` (and ``calls``, unless it
+    answers null) are held to the ground truth: the case's recorded
+    ``finds``/``calls`` when the corpus has them, else what CPython's
+    unpickler asks ``find_class`` for, recorded with inert stand-ins
+    (runner/scan_truth.py).  A global the scanner missed fails the cell,
+    and so does a *false alarm*, a global it reports that CPython never
+    resolves.  A scanner that reports only what it deems unsafe
+    (``scan_reports: "unsafe"``) is held to the globals in `UNSAFE` (and
+    to false alarms); the rest it may leave out.  Names compare as the
+    stream writes them or as Python 3's fix_imports maps them
+    (``__builtin__:eval`` is ``builtins:eval``).  The Result carries the
+    lists (`missed`, `false_alarms`), which the findings report adds up per
+    scanner.
+"""
+
+from ..results import Result
+from ..scan_truth import NoTruth, record
+from .common import Call, failure, is_failure, not_read, what
+
+__all__ = ["check_scan", "UNSAFE", "is_unsafe"]
+
+# Globals that run code, touch the system or reach arbitrary attributes:
+# a scanner that reports only unsafe globals must report these.
+UNSAFE_MODULES = frozenset({"os", "posix", "nt", "subprocess", "sys", "runpy", "pty", "socket",
+                            "shutil", "webbrowser", "importlib", "ctypes", "code", "codeop",
+                            "commands", "popen2", "pickle", "_pickle", "cPickle", "marshal",
+                            "types", "multiprocessing", "asyncio"})
+UNSAFE = frozenset({"builtins:eval", "builtins:exec", "builtins:compile", "builtins:open",
+                    "builtins:getattr", "builtins:setattr", "builtins:__import__",
+                    "builtins:globals", "builtins:locals", "builtins:breakpoint",
+                    "builtins:execfile", "builtins:input", "builtins:apply", "builtins:file",
+                    "operator:attrgetter", "operator:methodcaller", "functools:partial"})
+
+
+def _names(text):
+    """A "MODULE:NAME" and its fix_imports form."""
+    from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
+
+    module, _, name = text.partition(":")
+    out = {text}
+    if (module, name) in NAME_MAPPING:
+        out.add("%s:%s" % NAME_MAPPING[module, name])
+    elif module in IMPORT_MAPPING:
+        out.add("%s:%s" % (IMPORT_MAPPING[module], name))
+    return out
+
+
+def is_unsafe(text):
+    return any(n in UNSAFE or n.partition(":")[0].split(".")[0] in UNSAFE_MODULES for n in _names(text))
+
+
+def _truth(prep, data):
+    """(finds, calls) CPython gives a stream, or a str saying why there are none."""
+    case = prep.case
+    key = bytes(data)
+    if key in prep.truth:
+        return prep.truth[key]
+    if getattr(case, "finds", None) is not None and bytes(data) == (case.data or b""):
+        truth = (list(case.finds), list(getattr(case, "calls", None) or []))
+    else:
+        options = case.load_options or {}
+        try:
+            found = record(data, encoding=options.get("encoding", "ASCII"),
+                           errors=options.get("errors", "strict"), buffers=options.get("buffers"),
+                           sequence=case.options.get("sequence") is True)
+            truth = (found.finds, found.calls)
+        except NoTruth as exc:
+            truth = "CPython's unpickler does not load it with stand-ins: %s" % exc
+    prep.truth[key] = truth
+    return truth
+
+
+def _compare(truth, said, unsafe_only):
+    """(missed, false alarms) of a scanner's list against the truth, each sorted."""
+    said_names = set()
+    for text in said:
+        said_names |= _names(text)
+    truth_names = set()
+    for text in truth:
+        truth_names |= _names(text)
+    missed = sorted({t for t in truth if not (_names(t) & said_names)
+                     and (not unsafe_only or is_unsafe(t))})
+    alarms = sorted({s for s in said if not (_names(s) & truth_names)})
+    return missed, alarms
+
+
+def check_scan(prep, target, out, protocol=None, data=None):
+    """The scan cell of an accept case, or (with protocol and data) of a dump case's stream."""
+    case = prep.case
+    data = case.data if data is None else data
+    base = dict(case=case.id, target=target.name, protocol=protocol, check="scan")
+    why = not_read(target, data, case.protocol if protocol is None else protocol)
+    if why:
+        out.append(Result(outcome="unsupported", message=why, **base))
+        return
+    truth = _truth(prep, data)
+    if isinstance(truth, str):
+        out.append(Result(outcome="skip", message="no ground truth: " + truth, **base))
+        return
+    answer = yield Call(target, prep.data_text("scan", data))
+    out.append(_judge(truth, target, answer, base))
+
+
+def _listed(value):
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _judge(truth, target, answer, base):
+    if is_failure(answer):
+        return failure({k: v for k, v in base.items() if k != "check"}, "scan", answer)
+    word, detail = what(answer, target)
+    if word == "unsupported":
+        return Result(outcome="unsupported", message=detail, **base)
+    if word == "adapter":
+        return Result(outcome="protocol-error", message=detail, **base)
+    finds, calls = truth
+    expected = "finds: %s\ncalls: %s\n" % (", ".join(finds) or "-", ", ".join(calls) or "-")
+    if word != "ok":
+        result = Result(outcome="fail", message="refused a stream CPython loads: %s" % detail,
+                        expected=expected, **base)
+        result.missed = sorted(set(finds))
+        return result
+    said_finds, said_calls = answer.get("finds"), answer.get("calls")
+    if not _listed(said_finds) or not (said_calls is None or _listed(said_calls)):
+        return Result(outcome="protocol-error", message="a scan answer needs 'finds' (a list of "
+                      "\"MODULE:NAME\") and 'calls' (a list or null)", **base)
+    unsafe_only = target.profile.scan_reports == "unsafe"
+    missed, alarms = _compare(finds, said_finds, unsafe_only)
+    if said_calls is not None:
+        missed_calls, call_alarms = _compare(calls, said_calls, unsafe_only)
+        missed += ["call " + c for c in missed_calls]
+        alarms += ["call " + c for c in call_alarms]
+    if not missed and not alarms:
+        return Result(outcome="pass", **base)
+    parts = []
+    if missed:
+        parts.append("missed %s" % ", ".join(missed))
+    if alarms:
+        parts.append("false alarm%s %s" % ("s" if len(alarms) > 1 else "", ", ".join(alarms)))
+    actual = "finds: %s\ncalls: %s\n" % (", ".join(said_finds) or "-", "not reported" if said_calls
+                                         is None else ", ".join(said_calls) or "-")
+    result = Result(outcome="fail", message="; ".join(parts), expected=expected, actual=actual, **base)
+    result.missed, result.false_alarms = missed or None, alarms or None
+    return result

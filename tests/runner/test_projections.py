@@ -1,0 +1,45 @@
+"""Projections: each rewrites tagged JSON on both sides, and a match says which it needed."""
+
+import pytest
+
+from picklespec.reference import model
+from picklespec.runner.projections import compare, symbolic
+
+
+def J(value):
+    return model.to_json(value)
+
+
+@pytest.mark.parametrize("expected, actual, names, needed", [
+    ((1, 2), [1, 2], ["no-tuple"], ("no-tuple",)),
+    ((1, 2), [1, 2], [], None),
+    ((1, 2), [1, 3], ["no-tuple"], None),  # a projection never hides a wrong value
+    (1.0, 1, ["double-numbers"], ("double-numbers",)),
+    (2**53 + 1, 2**53, ["double-numbers"], None),  # rounding a big int still fails
+    (2**70, 2**70, ["double-numbers"], ()),
+    ({1, 2}, [2, 1], ["sets-as-lists"], ("sets-as-lists",)),
+    ([1, 2], [2, 1], ["sets-as-lists"], None),  # only where a set was expected
+    (frozenset({1}), {1}, ["no-frozenset"], ("no-frozenset",)),
+    ({1: "a", None: "b"}, {"1": "a", "null": "b"}, ["str-keys"], ("str-keys",)),
+    (bytearray(b"ab"), b"ab", ["no-bytearray"], ("no-bytearray",)),
+    ("ab", b"ab", ["py2-str-as-bytes"], ("py2-str-as-bytes",)),
+    ((1.0, 2), [1, 2], ["no-tuple", "double-numbers", "str-keys"], ("no-tuple", "double-numbers")),
+])
+def test_compare(expected, actual, names, needed):
+    assert compare(J(expected), J(actual), names) == needed
+
+
+def test_sharing_is_still_compared():
+    shared = [1]
+    assert compare(J((shared, shared)), J([[1], [1]]), ["no-tuple"]) is None
+
+
+def test_symbolic_reading_resolves_no_global():
+    import pickle
+
+    doc = symbolic(pickle.dumps(complex(1, 2), 2))
+    # the global as the stream names it: protocol 2 writes Python 2's module name
+    assert doc["type"] == "object" and doc["callable"] == {"type": "global", "module": "__builtin__",
+                                                           "name": "complex"}
+    assert symbolic(b"\xff") is None
+    assert symbolic(pickle.dumps(1, 2), {"buffers": []}) is None
