@@ -89,7 +89,10 @@ def _compare(truth, said, unsafe_only):
 
 
 def check_scan(prep, target, out, protocol=None, data=None):
-    """The scan cell of an accept case, or (with protocol and data) of a dump case's stream."""
+    """The scan cell of a load case, or (with protocol and data) of a dump case's stream.
+
+    A stream with no ground truth (not recorded, and not loadable with
+    stand-ins) is a skip, never a pass."""
     case = prep.case
     data = case.data if data is None else data
     base = dict(case=case.id, target=target.name, protocol=protocol, check="scan")

@@ -62,14 +62,6 @@ ACCEPT = """\
     REDUCE
     STOP
   result: 2
-- id: k-os-system
-  title: GLOBAL names os.system (found, never called)
-  tags: [GLOBAL]
-  protocol: 0
-  stream: |
-    GLOBAL os system
-    STOP
-  result: !global os:system
 - id: k-stack-global
   title: STACK_GLOBAL
   tags: [STACK_GLOBAL]
@@ -95,6 +87,15 @@ ACCEPT = """\
 """
 
 REJECT = """\
+- id: k-os-system
+  title: GLOBAL names os.system (found, never called; refused by allow_globals)
+  tags: [GLOBAL, dangerous]
+  protocol: 0
+  stream: |
+    GLOBAL os system
+    STOP
+  load-options: {allow_globals: []}
+  failure: forbidden
 - id: k-truncated
   title: BININT1 without its byte
   tags: [BININT1]
@@ -263,7 +264,8 @@ def test_scan(cases):
         assert missed.message == "missed builtins:len"
         alarm = outcomes(cases["k-int"], paranoid)["scan", None]
         assert alarm.outcome == "fail" and alarm.false_alarms == ["os:system"]
-        assert ("scan", None) not in outcomes(cases["k-truncated"], honest)  # only loadable streams
+        # A stream with no recorded truth that does not load has none: a skip.
+        assert outcomes(cases["k-truncated"], honest)["scan", None].outcome == "skip"
     finally:
         for target in (honest, blind, paranoid):
             target.close()
