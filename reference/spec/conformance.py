@@ -63,21 +63,15 @@ _RUN = re.compile(r"^(\d+ results, \d+ targets; started \S+, finished \S+?)\.?$"
 def read_published(folder, shown_as="reports/known"):
     """The published run in `folder` (baseline.json and summary.md)."""
     path = os.path.join(folder, "baseline.json")
+    from picklespec.runner import baseline as baseline_file  # the one reader of baselines
+
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except OSError as exc:
-        raise KnownError("%s: %s" % (path, exc.strerror)) from None
-    except ValueError as exc:
-        raise KnownError("%s: not JSON: %s" % (path, exc)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("expected"), dict):
-        raise KnownError("%s: not a picklespec baseline (no 'expected' mapping)" % path)
+        expected = baseline_file.load(path).expected
+    except baseline_file.BaselineError as exc:
+        raise KnownError(str(exc)) from None
     failures = {}
-    for key, outcome in data["expected"].items():
-        parts = key.split("|")
-        if len(parts) != 4:
-            raise KnownError("%s: %r is not CASE|pN|CHECK|TARGET" % (path, key))
-        case, proto, check, target = parts
+    for key, outcome in expected.items():
+        case, proto, check, target = key.split("|")
         producers = None
         if " -> " in target:
             producers, _, target = target.rpartition(" -> ")

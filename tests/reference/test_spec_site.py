@@ -197,7 +197,7 @@ def test_the_same_inputs_give_the_same_site(small):
 
 def test_a_broken_baseline_is_named(tmp_path):
     (tmp_path / "baseline.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValueError, match="baseline.json: not JSON"):
+    with pytest.raises(ValueError, match="baseline.json: not a JSON baseline"):
         read_published(str(tmp_path))
 
 
