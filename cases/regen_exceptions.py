@@ -73,8 +73,9 @@ def _answer_name(answer):
 class ExceptionRecorder:
     """Runs the reject cases through several unpicklers and edits their `exception`."""
 
-    def __init__(self, adapters, write=False, case_glob=None, out=None):
+    def __init__(self, adapters, write=False, case_glob=None, out=None, required=REQUIRED):
         self.adapters = adapters  # one per producer
+        self.required = frozenset(required)  # the producers whose agreement is recorded
         self.write = write
         self.case_glob = case_glob
         self.out = out or sys.stdout
@@ -91,9 +92,9 @@ class ExceptionRecorder:
             if not answer.get("ok"):
                 raise SystemExit("picklespec cases regen: a worker cannot load: %s" % (answer,))
             point = parse_producer(answer["producer"])
-            if point in REQUIRED:
+            if point in self.required:
                 self.producers[point] = adapter
-        missing = sorted(REQUIRED - set(self.producers))
+        missing = sorted(self.required - set(self.producers))
         if missing:
             raise SystemExit("picklespec cases regen --only exceptions: the exception is "
                              "recorded from every CPython 3.6 to 3.13, C and pure Python; "
