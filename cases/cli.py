@@ -3,6 +3,7 @@
     picklespec cases check [PATHS...]       every problem, one per line; exit 1 if any
     picklespec cases coverage [--strict]    cases per opcode and per protocol
     picklespec cases regen --python PATH --kind c|py [--case GLOB] [--write]
+    picklespec cases regen --only exceptions [--python PATH...] [--write]
     picklespec cases export DIR             the corpus as .pkl and tagged-JSON files
 
 Problems print as ``FILE:LINE: FIELD: message``, so editors jump to them.

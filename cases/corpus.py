@@ -23,7 +23,7 @@ import fnmatch
 import os
 import re
 
-from picklespec.reference import asm, model, opcodes
+from picklespec.reference import asm, errors, model, opcodes
 
 from . import dangerous, notation
 from .producers import parse_pattern
@@ -45,7 +45,7 @@ FIELDS = {
     "dump": _COMMON[:3] + ("object", "protocols", "options", "result", "load-options",
                            "note", "refs", "streams"),
     "accept": _COMMON + _LOAD + ("result",) + _SCAN,
-    "reject": _COMMON + _LOAD + ("failure",) + _SCAN,
+    "reject": _COMMON + _LOAD + ("failure", "exception") + _SCAN,
     "implementation-defined": _COMMON + _LOAD + ("outcomes",) + _SCAN,
 }
 # `aliases`: the ids of cases merged into this one, which it answers to
@@ -64,8 +64,9 @@ SCAN_VARIANT_FIELDS = ("producer", "finds", "calls", "note")
 # CPython 3's C unpickler; others that differ are scan-variants.
 SCAN_AUTHORITY = "cpython-3.13-c"
 DANGEROUS_TAG = "dangerous"
-FAILURES = ("truncated", "unknown-opcode", "bad-argument", "stack", "memo", "frame",
-            "limit", "forbidden", "malformed")
+# The failure kinds are the reference's error model's: each UnpicklingError
+# subclass's `kind`, and the word for a failure of code the stream called.
+FAILURES = errors.KINDS
 DUMP_OPTIONS = {"fix_imports": (bool,), "buffer_callback": ("oob",), "sequence": (bool,),
                 "clear_memo": (bool,), "reducer_override": (str,)}
 LOAD_OPTIONS = {"encoding": (str,), "errors": (str,), "fix_imports": (bool,), "buffers": (list,),
@@ -75,6 +76,20 @@ _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _REF = re.compile(r"(?:(?:gh|bpo|pep)-[0-9]+|https?://\S+)\Z")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})*\Z")
 _GLOBAL = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*\Z")  # module:qualname
+
+
+def is_exception_name(name):
+    """Whether a case's `exception` names an exception type CPython's
+    unpicklers raise: a built-in one, or pickle's own."""
+    import builtins
+    import pickle
+
+    if not isinstance(name, str) or not name.isidentifier():
+        return False
+    value = getattr(builtins, name, None)
+    if value is None and name in ("PickleError", "UnpicklingError"):
+        value = getattr(pickle, name)
+    return isinstance(value, type) and issubclass(value, BaseException)
 
 
 class Problem:
@@ -210,6 +225,7 @@ class Case:
         self.data = None
         self.text = None  # the assembly text of a load case's stream, if written so
         self.failure = None
+        self.exception = None  # the exception type every CPython 3 raises, by name
         self.outcomes = []
         # the globals the stream resolves: lists of "module:name", None if not recorded
         self.finds = None
@@ -693,6 +709,11 @@ class _CaseReader:
                 self.problem("failure", "failure is one of %s, not %r"
                              % (", ".join(FAILURES), entry["failure"]))
             case.failure = entry["failure"]
+        if "exception" in entry and "exception" in allowed:
+            if not is_exception_name(entry["exception"]):
+                self.problem("exception", "exception is the name of a built-in exception "
+                             "type or of pickle's UnpicklingError, not %r" % (entry["exception"],))
+            case.exception = entry["exception"]
         if "outcomes" in entry and "outcomes" in allowed:
             self.read_outcomes(entry["outcomes"])
         self.read_scan()

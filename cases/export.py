@@ -118,6 +118,8 @@ def _expect(case, variant=None):
         expect = {"outcome": "reject"}
         if case.failure is not None:
             expect["failure"] = case.failure
+        if case.exception is not None:
+            expect["exception"] = case.exception
         return expect
     outcomes = []
     for outcome in case.outcomes:

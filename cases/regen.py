@@ -570,18 +570,29 @@ def main(argv):
                     "writes, and the load cases' finds/calls with the globals a real "
                     "unpickler asks find_class for; with --write update them (a "
                     "maintainer's tool).")
-    parser.add_argument("--python", required=True, help="the interpreter to run")
-    parser.add_argument("--kind", required=True, choices=["c", "py"],
-                        help="its C accelerator or its pure-Python pickler")
+    parser.add_argument("--python", action="append",
+                        help="the interpreter to run (with --only exceptions: repeated, "
+                             "default every CPython 3 found)")
+    parser.add_argument("--kind", choices=["c", "py"],
+                        help="its C accelerator or its pure-Python pickler (with --only "
+                             "exceptions: both)")
     parser.add_argument("--case", metavar="GLOB", help="only the cases whose id matches")
     parser.add_argument("--write", action="store_true", help="update the case files")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    parser.add_argument("--only", choices=["streams", "globals"],
+    parser.add_argument("--only", choices=["streams", "globals", "exceptions"],
                         help="only the dump cases' streams, or only the load cases' "
-                             "finds/calls (default: both)")
+                             "finds/calls (default: both); or only the exception type "
+                             "the reject cases raise in every CPython 3.6-3.13")
     parser.add_argument("paths", nargs="*", help="case files or folders (default: the corpus)")
     args = parser.parse_args(argv)
     files = corpus.case_files(args.paths or None)
+    if args.only == "exceptions":
+        from .regen_exceptions import main as exceptions_main
+
+        return exceptions_main(args, files)
+    if not args.python or len(args.python) > 1 or not args.kind:
+        parser.error("name one interpreter (--python) and a kind (--kind)")
+    args.python = args.python[0]
     adapter = Adapter(worker_command(args.python, args.kind), timeout=args.timeout)
     regen = Regenerator(adapter, write=args.write, case_glob=args.case)
     recorder = Recorder(adapter, write=args.write, case_glob=args.case)

@@ -46,6 +46,9 @@ __all__ = [
     "OperandAttributeError",
     "NameLookupError",
     "note_location",
+    "CALLED",
+    "KINDS",
+    "kind_of",
 ]
 
 
@@ -241,6 +244,26 @@ class NameLookupError(ForbiddenError, AttributeError):
     lookup fails)."""
 
 
+# -- failure kinds -------------------------------------------------------------
+# The word for a stream refused because code it called failed (an import, a
+# call with the wrong arguments, a __setstate__ that raised): the exception
+# is that code's own, marked by `note_location`, and has no `kind`.
+CALLED = "called"
+
+
+def kind_of(exc):
+    """The failure kind of an exception a load raised.
+
+    A fault of the stream gives its class's `kind`; an exception raised by
+    called code (marked by `note_location`) gives CALLED; anything else None.
+    """
+    if isinstance(exc, UnpicklingError):
+        return exc.kind
+    if getattr(exc, "pickle_offset", None) is not None:
+        return CALLED
+    return None
+
+
 def note_location(exc, offset, opcode):
     """Record on exc, raised by called code, the opcode that called it.
 
@@ -260,3 +283,17 @@ def note_location(exc, offset, opcode):
         add_note("when unpickling: raised by code that opcode %s at offset %d called"
                  % (opcode, offset))
     return exc
+
+
+def _kinds():
+    kinds = []
+    for value in list(globals().values()):
+        if isinstance(value, type) and issubclass(value, UnpicklingError) \
+                and value.kind not in kinds:
+            kinds.append(value.kind)
+    return tuple(kinds) + (CALLED,)
+
+
+# Every failure kind, in the order the classes are defined, then CALLED: the
+# closed list case files, the export and reports use (cases/README.md).
+KINDS = _kinds()

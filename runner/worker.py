@@ -369,6 +369,7 @@ def load(kind, request):
         return {"ok": False, "kind": "unsupported",
                 "message": "Python 2 unpicklers take no encoding"}
     hooks = {"persistent_load": _persistent_load}
+    import picklespec.cases.fixtures  # noqa: F401  (registers the corpus's extension codes)
     if "allow_globals" in options:
         hooks["find_class"] = _restricted(options["allow_globals"])
         _forget_extensions()

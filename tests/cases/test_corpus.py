@@ -10,6 +10,7 @@ their result, reject cases an UnpicklingError, implementation-defined cases
 one of their outcomes.
 """
 
+import builtins
 import copyreg
 import importlib
 import io
@@ -18,9 +19,10 @@ import sys
 
 import pytest
 
+import picklespec.cases.fixtures  # noqa: F401  (registers the corpus's extension codes, as the worker does)
 from picklespec.cases import coverage as coverage_module
 from picklespec.cases.corpus import load_corpus
-from picklespec.reference import model
+from picklespec.reference import errors, model
 
 CORPUS = load_corpus()
 DUMPS = [c for c in CORPUS.cases if c.classification == "dump"]
@@ -73,8 +75,16 @@ def named(text):
     return obj
 
 
-def load_with(unpickler_class, data, options):
-    """A stream loaded by an unpickler class with a case's load-options, described."""
+# What `allow_globals`' find_class raises when regen records `exception`
+# (runner/worker.py's, as in the pickle documentation's "Restricting Globals").
+RESTRICTION = pickle.UnpicklingError
+
+
+def load_with(unpickler_class, data, options, restriction=errors.ForbiddenError):
+    """A stream loaded by an unpickler class with a case's load-options, described.
+
+    `allow_globals` installs a find_class that raises `restriction` for any
+    other global."""
     kwargs = {k: options[k] for k in ("encoding", "errors", "fix_imports") if k in options}
     if "buffers" in options:
         kwargs["buffers"] = [type(b)(b) for b in options["buffers"]]
@@ -85,7 +95,8 @@ def load_with(unpickler_class, data, options):
 
         def find_class(self, module, name):
             if "%s:%s" % (module, name) not in allowed:
-                raise pickle.UnpicklingError("global '%s.%s' is forbidden" % (module, name))
+                # a restriction built on find_class refuses: the `forbidden` kind
+                raise restriction("global '%s.%s' is forbidden" % (module, name))
             return named("%s:%s" % (module, name))
         hooks["find_class"] = find_class
         copyreg._extension_cache.clear()  # CPython asks find_class about a code only once
@@ -184,6 +195,96 @@ def test_reference_rejects(case):
         load_with(unpickler.Unpickler, case.data, case.load_options)
     assert isinstance(info.value, pickle.UnpicklingError) or \
         getattr(info.value, "pickle_opcode", None) is not None, repr(info.value)
+
+
+@pytest.mark.parametrize("case", REJECT, ids=ids(REJECT))
+def test_reference_failure_is_the_cases(case):
+    """The case's `failure` is the kind of the reference's error (errors.kind_of):
+    the class's kind for a fault of the stream, `called` for what called code raised."""
+    from picklespec.reference import unpickler
+
+    assert case.failure is not None, "every reject case names its failure"
+    with pytest.raises(Exception) as info:
+        load_with(unpickler.Unpickler, case.data, case.load_options)
+    kind = errors.kind_of(info.value)
+    if case.id in REFERENCE_KIND_DIFFERS:
+        # a known divergence of the reference: it must still give what is written
+        # here (and this entry goes when the reference changes)
+        gives, reason = REFERENCE_KIND_DIFFERS[case.id]
+        assert kind == gives, "the reference now fails with %s: update REFERENCE_KIND_DIFFERS" \
+            % kind
+        pytest.xfail("the reference gives %s: %s" % (gives, reason))
+    assert kind == case.failure, "the reference fails with %s (%s: %s), the case says %s" % (
+        kind, type(info.value).__name__, info.value, case.failure)
+
+
+# Reject cases whose failure kind the reference gets wrong: (what it gives, why
+# the case's kind is the right one).
+_NO_BUFFER = ("stack", "a NEXT_BUFFER with no buffer to take is no stack fault: nothing on "
+              "the stack is of the wrong type; the load was not given the buffers the "
+              "stream refers to (CPython raises a plain UnpicklingError)")
+REFERENCE_KIND_DIFFERS = {
+    "reject-type-next-buffer-no-buffers": _NO_BUFFER,
+    "reject-type-next-buffer-none-left": _NO_BUFFER,
+    "reject-type-next-buffer-empty-list": _NO_BUFFER,
+}
+
+
+def exception_type(name):
+    """The exception class a case's `exception` names: a built-in, or pickle's."""
+    return getattr(builtins, name, None) or getattr(pickle, name)
+
+
+EXCEPTIONS = [c for c in REJECT if c.exception is not None]
+
+
+@pytest.mark.parametrize("kind", sorted(PICKLERS))
+@pytest.mark.parametrize("case", EXCEPTIONS, ids=ids(EXCEPTIONS))
+def test_cpython_raises_the_recorded_exception(case, kind):
+    """This interpreter's unpicklers raise the type `regen` recorded from every CPython."""
+    unpickler_class = {"c": pickle.Unpickler, "py": pickle._Unpickler}[kind]
+    with pytest.raises(Exception) as info:
+        load_with(unpickler_class, case.data, case.load_options, restriction=RESTRICTION)
+    assert type(info.value).__name__ == case.exception, repr(info.value)
+
+
+@pytest.mark.parametrize("case", EXCEPTIONS, ids=ids(EXCEPTIONS))
+def test_reference_raises_the_recorded_exception(case):
+    """The reference's error is an instance of the type CPython raises, so an
+    ``except`` clause written for CPython catches it."""
+    from picklespec.reference import unpickler
+
+    with pytest.raises(Exception) as info:
+        load_with(unpickler.Unpickler, case.data, case.load_options, restriction=RESTRICTION)
+    caught = isinstance(info.value, exception_type(case.exception))
+    if case.id in REFERENCE_EXCEPTION_DIFFERS:
+        # a known divergence of the reference (this entry goes when it changes)
+        assert not caught, "the reference now raises a %s: update REFERENCE_EXCEPTION_DIFFERS" \
+            % case.exception
+        pytest.xfail(REFERENCE_EXCEPTION_DIFFERS[case.id])
+    assert caught, "%s: %s" % (type(info.value).__name__, info.value)
+
+
+# Reject cases whose recorded CPython exception type the reference does not
+# derive from, with the reason: each is a divergence of the reference.
+_NOT_TEXT = ("a Python 2 str that does not decode in the load's encoding is a BadArgumentError, "
+             "not the errors.BadTextError (a UnicodeDecodeError) CPython's type calls for")
+REFERENCE_EXCEPTION_DIFFERS = {
+    "reject-argument-string-non-ascii": _NOT_TEXT,
+    "reject-argument-binstring-non-ascii": _NOT_TEXT,
+    "reject-argument-short-binstring-non-ascii": _NOT_TEXT,
+    "reject-argument-short-binstring-strict-utf8": _NOT_TEXT,
+    "reject-argument-binstring-escaped-non-ascii": _NOT_TEXT,
+    "reject-py2-str-latin1-p0-default-encoding": _NOT_TEXT,
+    "reject-py2-datetime-p0-default-encoding": _NOT_TEXT,
+    "reject-py2-str-latin1-p1-default-encoding": _NOT_TEXT,
+    "reject-py2-datetime-p1-default-encoding": _NOT_TEXT,
+    "reject-py2-str-latin1-p2-default-encoding": _NOT_TEXT,
+    "reject-py2-datetime-p2-default-encoding": _NOT_TEXT,
+    "reject-type-setitem-list-index-out-of-range":
+        "SETITEM of an index past a list's end is a StackError, not an IndexError as in "
+        "CPython, whose list.__setitem__ raises it",
+}
 
 
 @pytest.mark.parametrize("case", CHOICES, ids=ids(CHOICES))
