@@ -44,6 +44,7 @@ __all__ = [
     "UnregisteredExtensionError",
     "OperandTypeError",
     "OperandAttributeError",
+    "OperandIndexError",
     "NameLookupError",
     "note_location",
     "CALLED",
@@ -168,9 +169,11 @@ class FrameError(UnpicklingError):
 class LimitError(UnpicklingError):
     """The stream asks for more than the configured limits allow.
 
-    This is how hostile lengths ("a BINBYTES8 of 16 EiB") and nesting deep
-    enough to exhaust the interpreter are reported, instead of MemoryError or
-    RecursionError.
+    This is how hostile lengths and nesting deep enough to exhaust the
+    interpreter are reported, instead of MemoryError or RecursionError.  A
+    length is hostile when it is over `Limits.max_length` (by default
+    sys.maxsize: "a BINBYTES8 of 16 EiB"); a length the limit allows that
+    runs past the end of the input is a TruncatedError.
     """
 
     kind = "limit"
@@ -236,6 +239,11 @@ class OperandAttributeError(StackError, AttributeError):
     """An operand without what the opcode uses: BUILD on an object without
     __dict__, APPENDS on one without extend() or append() (AttributeError
     in CPython)."""
+
+
+class OperandIndexError(StackError, IndexError):
+    """An item opcode's index out of its operand's range: SETITEM past the
+    end of a list (IndexError in CPython, whose list.__setitem__ raises it)."""
 
 
 class NameLookupError(ForbiddenError, AttributeError):

@@ -112,6 +112,7 @@ from .errors import (
     NameLookupError,
     NegativeMemoKeyError,
     OperandAttributeError,
+    OperandIndexError,
     OperandTypeError,
     StackError,
     TruncatedError,
@@ -438,13 +439,15 @@ class Unpickler:
         """NEXT_BUFFER: the next object of `buffers` (PEP 574)."""
         # The buffers are an input the stream pops from: running short is a
         # stack fault.
+        # Nothing on the stack is wrong: the load was not given the buffers
+        # the stream refers to (a plain UnpicklingError in CPython).
         if self._buffers is None:
-            raise StackError("pickle stream refers to out-of-band data "
-                             "but no *buffers* argument was given")
+            raise UnpicklingError("pickle stream refers to out-of-band data "
+                                  "but no *buffers* argument was given")
         try:
             return next(self._buffers)
         except StopIteration:
-            raise StackError("not enough out-of-band buffers") from None
+            raise UnpicklingError("not enough out-of-band buffers") from None
         except Exception as exc:  # the caller's iterator
             raise _CalledCode(exc) from None
 
@@ -591,7 +594,10 @@ class Unpickler:
         try:
             return method(*args)
         except Exception as exc:
-            raise StackError("%s on a %s: %s" % (what, type(obj).__name__, exc)) from exc
+            # The built-in type both CPython unpicklers let through, kept:
+            # SETITEM of an index past a list's end is an IndexError there.
+            error = _OPERAND_ERRORS.get(type(exc), StackError)
+            raise error("%s on a %s: %s" % (what, type(obj).__name__, exc)) from None
 
     def _call_out(self, function, *args, **kwargs):
         """function(*args, **kwargs): code outside the machine, whose failure
@@ -669,9 +675,10 @@ class Unpickler:
         try:
             return raw.decode(self.encoding, self.errors)
         except UnicodeDecodeError as exc:
-            raise BadArgumentError(
+            raise BadTextError(
                 "a Python 2 str that is not %s (%s); pass encoding='latin1' or 'bytes'"
-                % (self.encoding, exc.reason)) from None
+                % (self.encoding, exc.reason), exc.encoding, exc.object, exc.start, exc.end,
+                exc.reason) from None
 
     # -- the handlers, in the order of the table -------------------------------
 
@@ -1135,6 +1142,10 @@ class Unpickler:
     def load_BINPERSID(self):
         stack = self.stack
         stack[-1] = self._call_out(self.persistent_load, stack[-1])
+
+
+_OPERAND_ERRORS = {TypeError: OperandTypeError, AttributeError: OperandAttributeError,
+                   IndexError: OperandIndexError}
 
 
 def _hashing_fault(exc, keys, what):

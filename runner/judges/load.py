@@ -9,8 +9,13 @@ the ``load`` of a dump case's canonical stream.
 ``reject``
     the target refuses a malformed stream *cleanly*: with one of the
     exception types its profile names in ``clean_exceptions``; any other
-    is an *unclean* rejection.  A crash, a hang and a protocol error keep
-    their own outcomes.
+    is an *unclean* rejection.  Where the case records the ``exception``
+    every CPython 3.6-3.13 raises for the stream, a Python target raising
+    that type conforms, whatever its profile says (a call the stream makes
+    that fails with TypeError is refused as CPython refuses it), and one
+    refusing cleanly with another type is a ``difference``: reported apart,
+    not a failure.  A crash, a hang and a protocol error keep their own
+    outcomes.
 ``defined``
     an implementation-defined stream: the outcome the target chose is
     recorded (``defined``, with ``chosen`` naming it), never a failure -- but
@@ -69,6 +74,17 @@ def _judge_reject(prep, target, answer, base):
     word, detail = what(answer, target)
     if is_failure(answer):
         return failure(base, "reject", answer)
+    recorded = getattr(prep.case, "exception", None)
+    if recorded is not None and word in ("rejected", "unclean") and _python_exceptions(target):
+        raised = [answer.get("exception")] + list(answer.get("exception_bases") or ())
+        if recorded in raised:  # what every CPython 3.6-3.13 raises for this stream
+            return Result(check="reject", outcome="pass",
+                          message="rejected as every CPython does (%s): %s" % (recorded, detail),
+                          **base)
+        if word == "rejected":
+            return Result(check="reject", outcome="difference",
+                          message="rejected with %s; CPython 3.6-3.13 raise %s: %s"
+                          % (answer.get("exception"), recorded, detail), **base)
     if word == "rejected":
         return Result(check="reject", outcome="pass", message="rejected: " + detail, **base)
     if word == "unclean":
@@ -82,6 +98,13 @@ def _judge_reject(prep, target, answer, base):
                 pass
         return result
     return non_load("reject", word, detail, base)
+
+
+def _python_exceptions(target):
+    """Whether the target's exceptions are Python's, so a case's `exception`
+    (a Python exception type) can be compared with them."""
+    hello = getattr(target, "hello", None) or {}
+    return hello.get("kind") in ("c", "py", "reference")
 
 
 def _judge_defined(prep, target, answer, base):

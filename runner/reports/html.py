@@ -29,6 +29,7 @@ COLOURS = {  # outcome -> (background, text)
     "timeout": ("#f9b56b", "#5c2a00"),
     "protocol-error": ("#e9a3f0", "#56105e"),
     "defined": ("#b9d4f7", "#12356b"),
+    "difference": ("#e6e0f8", "#3a2a6b"),
     "unsupported": ("#e3e3e3", "#4a4a4a"),
     "skip": ("#f4f4f4", "#777777"),
 }

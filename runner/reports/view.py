@@ -41,6 +41,7 @@ MARKS = {
     "timeout": "TIMEOUT",
     "protocol-error": "PROTO",
     "defined": "defined",
+    "difference": "differs",
     "unsupported": "n/s",
     "skip": "skip",
 }
@@ -91,9 +92,9 @@ def totals(results):
 
 
 def conformance(counter):
-    """(conforming, judged) cells: pass + defined over everything judged."""
+    """(conforming, judged) cells: pass + defined + difference over everything judged."""
     judged = sum(n for outcome, n in counter.items() if outcome not in NOT_JUDGED)
-    return counter["pass"] + counter["defined"], judged
+    return counter["pass"] + counter["defined"] + counter.get("difference", 0), judged
 
 
 def percent(counter):

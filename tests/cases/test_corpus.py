@@ -207,27 +207,8 @@ def test_reference_failure_is_the_cases(case):
     with pytest.raises(Exception) as info:
         load_with(unpickler.Unpickler, case.data, case.load_options)
     kind = errors.kind_of(info.value)
-    if case.id in REFERENCE_KIND_DIFFERS:
-        # a known divergence of the reference: it must still give what is written
-        # here (and this entry goes when the reference changes)
-        gives, reason = REFERENCE_KIND_DIFFERS[case.id]
-        assert kind == gives, "the reference now fails with %s: update REFERENCE_KIND_DIFFERS" \
-            % kind
-        pytest.xfail("the reference gives %s: %s" % (gives, reason))
     assert kind == case.failure, "the reference fails with %s (%s: %s), the case says %s" % (
         kind, type(info.value).__name__, info.value, case.failure)
-
-
-# Reject cases whose failure kind the reference gets wrong: (what it gives, why
-# the case's kind is the right one).
-_NO_BUFFER = ("stack", "a NEXT_BUFFER with no buffer to take is no stack fault: nothing on "
-              "the stack is of the wrong type; the load was not given the buffers the "
-              "stream refers to (CPython raises a plain UnpicklingError)")
-REFERENCE_KIND_DIFFERS = {
-    "reject-type-next-buffer-no-buffers": _NO_BUFFER,
-    "reject-type-next-buffer-none-left": _NO_BUFFER,
-    "reject-type-next-buffer-empty-list": _NO_BUFFER,
-}
 
 
 def exception_type(name):
@@ -257,34 +238,7 @@ def test_reference_raises_the_recorded_exception(case):
     with pytest.raises(Exception) as info:
         load_with(unpickler.Unpickler, case.data, case.load_options, restriction=RESTRICTION)
     caught = isinstance(info.value, exception_type(case.exception))
-    if case.id in REFERENCE_EXCEPTION_DIFFERS:
-        # a known divergence of the reference (this entry goes when it changes)
-        assert not caught, "the reference now raises a %s: update REFERENCE_EXCEPTION_DIFFERS" \
-            % case.exception
-        pytest.xfail(REFERENCE_EXCEPTION_DIFFERS[case.id])
     assert caught, "%s: %s" % (type(info.value).__name__, info.value)
-
-
-# Reject cases whose recorded CPython exception type the reference does not
-# derive from, with the reason: each is a divergence of the reference.
-_NOT_TEXT = ("a Python 2 str that does not decode in the load's encoding is a BadArgumentError, "
-             "not the errors.BadTextError (a UnicodeDecodeError) CPython's type calls for")
-REFERENCE_EXCEPTION_DIFFERS = {
-    "reject-argument-string-non-ascii": _NOT_TEXT,
-    "reject-argument-binstring-non-ascii": _NOT_TEXT,
-    "reject-argument-short-binstring-non-ascii": _NOT_TEXT,
-    "reject-argument-short-binstring-strict-utf8": _NOT_TEXT,
-    "reject-argument-binstring-escaped-non-ascii": _NOT_TEXT,
-    "reject-py2-str-latin1-p0-default-encoding": _NOT_TEXT,
-    "reject-py2-datetime-p0-default-encoding": _NOT_TEXT,
-    "reject-py2-str-latin1-p1-default-encoding": _NOT_TEXT,
-    "reject-py2-datetime-p1-default-encoding": _NOT_TEXT,
-    "reject-py2-str-latin1-p2-default-encoding": _NOT_TEXT,
-    "reject-py2-datetime-p2-default-encoding": _NOT_TEXT,
-    "reject-type-setitem-list-index-out-of-range":
-        "SETITEM of an index past a list's end is a StackError, not an IndexError as in "
-        "CPython, whose list.__setitem__ raises it",
-}
 
 
 @pytest.mark.parametrize("case", CHOICES, ids=ids(CHOICES))

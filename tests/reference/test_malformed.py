@@ -24,6 +24,7 @@ from picklespec.reference.errors import (
     StackError,
     TruncatedError,
     UnknownOpcodeError,
+    UnpicklingError,
 )
 
 
@@ -171,7 +172,7 @@ MALFORMED = [
     ("BININT1 1\nBININT1 2\nSTACK_GLOBAL  # <-", StackError),
     ("NONE\nREADONLY_BUFFER  # <-", StackError),
     ("EMPTY_LIST\nREADONLY_BUFFER  # <-", StackError),
-    ("PROTO 5\nNEXT_BUFFER  # <-", StackError),  # no buffers given
+    ("PROTO 5\nNEXT_BUFFER  # <-", UnpicklingError),  # no buffers given: nothing on the stack is wrong
     # -- what find_class and persistent_load refuse
     ("GLOBAL os path.join  # <-", ForbiddenError),  # dotted before PROTO 4
     ("PROTO 3\nSHORT_BINUNICODE 'os'\nSHORT_BINUNICODE 'path.join'\nSTACK_GLOBAL  # <-",
@@ -366,3 +367,12 @@ def test_straddling_a_frame_that_ends_where_a_read_ends():
         with pytest.raises(FrameError) as info:
             U.load(source)
         assert (info.value.offset, info.value.opcode) == (offset, "BINUNICODE")
+
+
+def test_missing_buffers_are_no_stack_fault():
+    # Nothing on the stack is of the wrong type: the load was not given the
+    # buffers the stream refers to (a plain UnpicklingError in CPython).
+    for buffers in (None, [], iter([])):
+        with pytest.raises(UnpicklingError) as info:
+            U.loads(b"\x80\x05\x97.", buffers=buffers)
+        assert type(info.value) is UnpicklingError and info.value.kind == "malformed"
