@@ -188,7 +188,7 @@ def rewrite_exceptions(read, edits):
 
 def main(args, files):
     """`picklespec cases regen --only exceptions`: args from regen's parser."""
-    from picklespec.runner.adapter import Adapter, AdapterFailure
+    from picklespec.process import Adapter, AdapterFailure
 
     from .regen import worker_command
 

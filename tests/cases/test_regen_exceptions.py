@@ -13,7 +13,7 @@ import pytest
 
 from picklespec.cases import corpus, regen_exceptions
 from picklespec.cases.regen import worker_command
-from picklespec.runner.adapter import Adapter
+from picklespec.process import Adapter
 
 HERE = {("cpython", sys.version_info[:2], kind) for kind in ("c", "py")}
 

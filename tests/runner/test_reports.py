@@ -214,7 +214,7 @@ def test_html_shows_the_diff_side_by_side():
 def test_markdown_summary():
     text = reports.FORMATS["summary.md"](make_run())
     # columns: pass fail unclean crash timeout protocol-error defined unsupported skip
-    assert "| pickleparser-0.2.1 | pickleparser | 0.2.1 | 1 | 1 | 0 | 1 | 1 | 1 | 1 | 2 | 1 | 33.3% |" in text
+    assert "| pickleparser-0.2.1 | pickleparser | 0.2.1 | 1 | 1 | 0 | 1 | 1 | 1 | 1 | 0 | 2 | 1 | 33.3% |" in text
     assert "```diff\n--- expected\n+++ actual\n" in text
     assert "First difference: offset 2: expected BININT1 255, got BININT2 255" in text
     assert "## Failures (6)" in text
