@@ -17,6 +17,7 @@ COMMANDS = {
     "dis": ("picklespec.runner.cli", "dis_main", "disassemble a pickle into assembly text"),
     "asm": ("picklespec.runner.cli", "asm_main", "assemble assembly text into a pickle"),
     "bench": ("picklespec.reference.bench", "main", "time the reference against the standard library"),
+    "fuzz": ("picklespec.runner.fuzz", "main", "differential fuzzing of targets; disagreements as cases"),
 }
 
 USAGE = "usage: picklespec COMMAND [ARGS...]\n\ncommands:\n" + "".join(
