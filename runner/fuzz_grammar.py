@@ -10,8 +10,8 @@ it.  It keeps an *abstract stack* -- for each entry its kind (the table's
 StackObject names: int, str, tuple, list, dict, set, ...), whether it is
 hashable, its size, and for globals and instances what they can do -- and a
 mark stack and the memo keys written so far.  At each step it picks an
-opcode of the protocol whose operands are on the abstract stack, writes its
-argument, and applies its effect, until the budget is spent; then it makes
+opcode of the protocol (drawing again, a few times, until its operands are on
+the abstract stack), writes its argument, and applies its effect, until the budget is spent; then it makes
 sure something is on the stack and writes STOP.  A few facts the table does
 not hold decide whether a program that is well typed is also *valid*: dict
 keys and set members must be hashable, REDUCE and NEWOBJ need a callable
@@ -514,9 +514,11 @@ def _step(m):
         m.stack.append(Entry("persistent"))
         return
     if r < 45 + 8 * min(depth, 5):
-        candidates = []
+        # an opcode drawn from the protocol's, until one fits (a few tries)
         start = len(m.stack) - depth
-        for taker in _TAKERS_AT[m.protocol]:
+        takers = _TAKERS_AT[m.protocol]
+        for _ in range(12):
+            taker = s.choice(takers)
             if taker.name == "BINPERSID" and not m.persistent:
                 continue
             ops = _operands(m, taker, start)
@@ -525,10 +527,7 @@ def _step(m):
             rule = _ALLOWED.get(taker.name)
             if rule is not None and not rule(ops):
                 continue
-            candidates.append((taker.op, ops))
-        if candidates:
-            op, ops = s.choice(candidates)
-            _apply(m, op, ops)
+            _apply(m, taker.op, ops)
             return
     m.stack.append(_push(m, s.choice(_PUSHES_AT[m.protocol])))
 
