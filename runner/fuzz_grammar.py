@@ -770,7 +770,7 @@ def costly(data):
         if ins.op is not None and ins.op.name in _PUTS:
             value = ins.value
             if ins.op.name == "PUT":
-                digits = "".join(c for c in str(value or "") if c.isdigit())
+                digits = "".join(c for c in str(value or "") if c in "0123456789")
                 value = int(digits[:12]) if digits else 0
             if isinstance(value, int) and value >= MEMO_INDEX_LIMIT:
                 return True
