@@ -211,6 +211,9 @@ class Fuzzer:
         self.elapsed = 0.0
         self.interrupted = False
         self.probes = 0
+        self.jobs = 1
+        self.target_info = [{"name": t.name, "spec": t.spec.text, "where": t.where,
+                             "producer": t.producer} for t in targets]
         self._stop = threading.Event()
         self._options = {}
         for t in targets:
@@ -363,7 +366,9 @@ class Fuzzer:
         source = RandomSource("%s:%d" % (self.seed, index))
         return generate(source, self.seeds, self.max_ops)
 
-    def run(self, inputs=None, seconds=None, batch=BATCH):
+    def run(self, inputs=None, seconds=None, batch=BATCH, job=0, jobs=1):
+        """Fuzz until `inputs` inputs or `seconds` have gone.  With `jobs`, this
+        run takes the inputs numbered job, job + jobs, job + 2 * jobs, ..."""
         start = time.monotonic()
         try:
             while True:
@@ -372,13 +377,14 @@ class Fuzzer:
                 if seconds is not None and time.monotonic() - start >= seconds:
                     break
                 n = batch if inputs is None else min(batch, inputs - self.inputs)
-                made = [self.make(self.inputs + j) for j in range(n)]
+                numbers = [(self.inputs + j) * jobs + job for j in range(n)]
+                made = [self.make(number) for number in numbers]
                 datas = [data for _, data in made]
                 answers = self.ask(datas)
                 for j, (how, data) in enumerate(made):
                     outcomes = self.outcomes(answers, j)
                     if self.disagree(outcomes):
-                        self.examine(data, outcomes, self.inputs + j, how)
+                        self.examine(data, outcomes, numbers[j], how)
                 self.inputs += n
                 self.elapsed = time.monotonic() - start
                 if self.progress:
@@ -396,8 +402,8 @@ class Fuzzer:
         """The run as a JSON-able dict (summary.json)."""
         return {
             "seed": self.seed,
-            "targets": [{"name": t.name, "spec": t.spec.text, "where": t.where,
-                         "producer": t.producer} for t in self.targets],
+            "targets": self.target_info,
+            "jobs": self.jobs,
             "inputs": self.inputs,
             "seconds": round(self.elapsed, 3),
             "inputs_per_second": round(self.rate, 1),
@@ -423,6 +429,132 @@ def _name(instruction):
         return instruction.op.name
     raw = instruction.raw
     return "RAW" if not raw else "RAW-%02x" % raw[0]
+
+
+# -- several processes ------------------------------------------------------------------
+
+
+def _job(queue, job, jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, seconds):
+    """One of `jobs` processes: its own targets, every jobs-th input; its findings
+    go back to the parent, which writes them."""
+    state = {"job": job, "error": None}
+    try:
+        targets = open_fuzz_targets(specs, in_process=in_process, timeout=timeout)
+    except UsageError as exc:
+        queue.put(("done", dict(state, error=str(exc))))
+        return
+    if any(isinstance(t, _InProcess) for t in targets):
+        _limit_own_memory()
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+
+    def progress(fuzzer):
+        queue.put(("progress", job, fuzzer.inputs, fuzzer.disagreements, len(fuzzer.findings)))
+
+    fuzzer = Fuzzer(targets, seed, None, seeds, exceptions, progress=progress)
+    share = None if inputs is None else len(range(job, inputs, jobs))
+    try:
+        fuzzer.run(inputs=share, seconds=seconds, job=job, jobs=jobs)
+    finally:
+        for t in targets:
+            t.close()
+    state.update(inputs=fuzzer.inputs, disagreements=fuzzer.disagreements, probes=fuzzer.probes,
+                 elapsed=fuzzer.elapsed, interrupted=fuzzer.interrupted,
+                 findings=list(fuzzer.findings.items()), target_info=fuzzer.target_info)
+    queue.put(("done", state))
+
+
+class _Totals:
+    """What the jobs have done so far, for the progress line."""
+
+    def __init__(self, jobs, start):
+        self.parts = {j: (0, 0, 0) for j in range(jobs)}
+        self.start = start
+
+    @property
+    def inputs(self):
+        return sum(p[0] for p in self.parts.values())
+
+    @property
+    def disagreements(self):
+        return sum(p[1] for p in self.parts.values())
+
+    @property
+    def findings(self):
+        return range(max(p[2] for p in self.parts.values()))
+
+    @property
+    def rate(self):
+        elapsed = time.monotonic() - self.start
+        return self.inputs / elapsed if elapsed else 0.0
+
+
+def run_jobs(jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, seconds,
+             out_dir, progress=None):
+    """Fuzz in `jobs` processes; a Fuzzer holding the merged result (not running)."""
+    import multiprocessing
+    import queue as queues
+    import signal
+
+    context = multiprocessing.get_context("fork")
+    messages = context.Queue()
+    start = time.monotonic()
+    workers = [context.Process(target=_job, args=(messages, j, jobs, specs, in_process, timeout,
+                                                  seed, seeds, exceptions, inputs, seconds))
+               for j in range(jobs)]
+    for w in workers:
+        w.start()
+    totals = _Totals(jobs, start)
+    states, interrupted = {}, False
+    while len(states) < jobs:
+        try:
+            message = messages.get(timeout=1.0)
+        except queues.Empty:
+            if all(not w.is_alive() for w in workers) and messages.empty():
+                break  # a job died without a word
+            continue
+        except KeyboardInterrupt:
+            interrupted = True
+            for w in workers:
+                if w.is_alive():
+                    os.kill(w.pid, signal.SIGINT)
+            continue
+        if message[0] == "progress":
+            totals.parts[message[1]] = message[2:]
+            if progress:
+                progress(totals)
+        else:
+            states[message[1]["job"]] = message[1]
+    for w in workers:
+        w.join(timeout=5)
+    errors = [s["error"] for s in states.values() if s.get("error")]
+    if errors:
+        raise UsageError(errors[0])
+    merged = Fuzzer([], seed, out_dir, seeds, exceptions)
+    merged.jobs = jobs
+    merged.elapsed = time.monotonic() - start
+    merged.interrupted = interrupted or len(states) < jobs or any(
+        s["interrupted"] for s in states.values())
+    for job in sorted(states):
+        s = states[job]
+        merged.target_info = s["target_info"]
+        merged.inputs += s["inputs"]
+        merged.disagreements += s["disagreements"]
+        merged.probes += s["probes"]
+        for signature, finding in s["findings"]:
+            kept = merged.findings.get(signature)
+            if kept is None:
+                merged.findings[signature] = finding
+            else:
+                count = kept.count + finding.count
+                if finding.index < kept.index:
+                    merged.findings[signature] = kept = finding
+                kept.count = count
+    if out_dir:
+        from .fuzz_cases import write_case
+
+        for finding in merged.findings.values():
+            finding.path = write_case(finding, out_dir)
+    return merged
 
 
 # -- the command ------------------------------------------------------------------------
@@ -511,7 +643,8 @@ def print_summary(fuzzer, out_dir, stream=None):
     w("picklespec fuzz: seed %s, %d inputs in %.1f s (%.0f inputs/s)%s\n" % (
         fuzzer.seed, fuzzer.inputs, fuzzer.elapsed, fuzzer.rate,
         ", interrupted" if fuzzer.interrupted else ""))
-    w("targets: %s\n" % ", ".join("%s (%s)" % (t.name, t.where) for t in fuzzer.targets))
+    w("targets: %s%s\n" % (", ".join("%s (%s)" % (t["name"], t["where"]) for t in fuzzer.target_info),
+                            ", %d jobs" % fuzzer.jobs if fuzzer.jobs > 1 else ""))
     w("disagreements: %d inputs, %d distinct signatures\n" % (fuzzer.disagreements,
                                                               len(fuzzer.findings)))
     for f in sorted(fuzzer.findings.values(), key=lambda f: -f.count):
@@ -545,12 +678,20 @@ def main(argv):
                         help="mutate only generated programs, not the corpus's streams")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds a target may take on one input (default %(default)s)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="fuzz in this many processes, each with its own targets (default 1); "
+                             "a run is reproduced by the same seed and jobs")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        sys.stderr.write("picklespec fuzz: --jobs must be at least 1\n")
+        return 2
     if args.inputs is None and args.seconds is None:
         args.inputs = 10000
     if (args.inputs is not None and args.inputs < 0) or (args.seconds is not None and args.seconds < 0):
         sys.stderr.write("picklespec fuzz: --inputs and --seconds must not be negative\n")
         return 2
+    if args.jobs > 1:
+        return _main_jobs(args)
     try:
         targets = open_fuzz_targets(args.target, in_process=not args.workers, timeout=args.timeout)
     except UsageError as exc:
@@ -569,6 +710,32 @@ def main(argv):
         progress.end()
         for t in targets:
             t.close()
+    write_summary(fuzzer, args.out)
+    print_summary(fuzzer, args.out)
+    if fuzzer.interrupted:
+        return 130
+    return 1 if fuzzer.findings else 0
+
+
+def _main_jobs(args):
+    try:
+        parse_targets(args.target)  # said before anything starts
+        if len(parse_targets(args.target)) < 2:
+            raise UsageError("fuzz compares targets: name at least two (--target A --target B)")
+    except UsageError as exc:
+        sys.stderr.write("picklespec fuzz: %s\n" % exc)
+        return 2
+    progress = _Progress()
+    seeds = [] if args.no_corpus else corpus_streams()
+    _clear(args.out)
+    try:
+        fuzzer = run_jobs(args.jobs, args.target, not args.workers, args.timeout, args.seed, seeds,
+                          args.exceptions, args.inputs, args.seconds, args.out, progress)
+    except UsageError as exc:
+        progress.end()
+        sys.stderr.write("picklespec fuzz: %s\n" % exc)
+        return 2
+    progress.end()
     write_summary(fuzzer, args.out)
     print_summary(fuzzer, args.out)
     if fuzzer.interrupted:

@@ -2,12 +2,13 @@
 
 Theory of operation
 -------------------
-Two figures against the goals ``picklespec fuzz`` is built for, on a 2-core
+Three figures against the goals ``picklespec fuzz`` is built for, on a 2-core
 machine, each from one run of the same seeded inputs:
 
 1. the reference against cpython-c, both in this process (each input loaded
-   by the worker's own handlers here, no process boundary): goal at least
-   2,000 inputs/s;
+   by the worker's own handlers here, no process boundary), in one process
+   and in two (``--jobs 2``, one per core): goal at least 2,000 inputs/s on
+   2 cores;
 2. the same pair through worker processes, each fed one pipelined batch at
    a time from a thread of its own: goal at least 1,000 inputs/s.
 
@@ -27,10 +28,20 @@ import time
 
 from .fuzz import Fuzzer, open_fuzz_targets
 
-GOALS = {"in process": 2000.0, "workers": 1000.0}
+GOALS = {"in process": 2000.0, "2 jobs": 2000.0, "workers": 1000.0}
+
+
+def measure_jobs(specs, inputs, seed, jobs=2):
+    from .fuzz import run_jobs
+
+    with tempfile.TemporaryDirectory() as out:
+        fuzzer = run_jobs(jobs, specs, True, 5.0, seed, [], False, inputs, None, out)
+    return fuzzer, None
 
 
 def measure(where, specs, inputs, seed):
+    if where == "2 jobs":
+        return measure_jobs(specs, inputs, seed)
     targets = open_fuzz_targets(specs, in_process=(where == "in process"))
     try:
         with tempfile.TemporaryDirectory() as out:
@@ -58,17 +69,19 @@ def main(argv=None):
     _limit_own_memory()
     specs = args.target or ["reference", "cpython-c"]
     rows = []
-    for where in ("in process", "workers"):
+    for where in ("in process", "2 jobs", "workers"):
         fuzzer, cpu = measure(where, specs, args.inputs, args.seed)
         rows.append((where, fuzzer, cpu))
         sys.stdout.write("%-10s  %s: %d inputs in %.2f s: %.0f inputs/s (goal %.0f: %s); "
-                         "this process's CPU %.2f s; %d disagreements, %d signatures\n" % (
-                             where, " vs ".join(t.name for t in fuzzer.targets), fuzzer.inputs,
-                             fuzzer.elapsed, fuzzer.rate, GOALS[where],
-                             "met" if fuzzer.rate >= GOALS[where] else "NOT met", cpu,
+                         "%s%d disagreements, %d signatures\n" % (
+                             where, " vs ".join(t["name"] for t in fuzzer.target_info),
+                             fuzzer.inputs, fuzzer.elapsed, fuzzer.rate, GOALS[where],
+                             "met" if fuzzer.rate >= GOALS[where] else "NOT met",
+                             "this process's CPU %.2f s; " % cpu if cpu is not None else "",
                              fuzzer.disagreements, len(fuzzer.findings)))
-    base, workers = rows[0][1], rows[1][1]
-    sys.stdout.write("workers / in process: %.2fx the in-process rate\n" % (workers.rate / base.rate))
+    base = rows[0][1]
+    for where, fuzzer, _ in rows[1:]:
+        sys.stdout.write("%s / in process: %.2fx the in-process rate\n" % (where, fuzzer.rate / base.rate))
     sys.stdout.write("python %s, %d CPUs, load average %s\n" % (
         sys.version.split()[0], os.cpu_count() or 0,
         " ".join("%.1f" % x for x in os.getloadavg())))

@@ -120,3 +120,16 @@ def test_minimize_takes_out_instructions_then_bytes():
     data = b"\x80\x04K\x01J\x2c\x01\x00\x00N\x85."
     small, used = minimize(data, lambda d: b"J\x2c" in d)
     assert small == b"J\x2c" and used > 0
+
+
+def test_jobs_share_the_inputs_and_merge_what_they_found(tmp_path):
+    status, out, summary = _run(tmp_path, "a", "--target", PLAIN, "--target", NOSETS,
+                                "--inputs", "400", "--seed", "7", "--jobs", "2")
+    alone = _run(tmp_path, "b", "--target", PLAIN, "--target", NOSETS,
+                 "--inputs", "400", "--seed", "7")[2]
+    assert status == 1 and summary["jobs"] == 2 and summary["inputs"] == 400
+    assert summary["disagreements"] == alone["disagreements"]  # the same 400 inputs
+    [found] = summary["signatures"]
+    assert found["signature"] == alone["signatures"][0]["signature"]
+    assert bytes.fromhex(found["stream"]) == b"\x8f."
+    assert load_corpus([str(out)]).problems == []
