@@ -49,7 +49,7 @@ import time
 
 from .adapter import DEFAULT_MEMORY_MB, AdapterFailure
 from .checks import _what, python2_view
-from .fuzz_grammar import ALLOWED_GLOBALS, RandomSource, generate
+from .fuzz_grammar import ALLOWED_GLOBALS, RandomSource, generate, value
 from .fuzz_minimize import minimize
 from .targets import BUILTINS, UsageError, open_targets, parse_targets
 
@@ -69,6 +69,10 @@ class Outcome(collections.namedtuple("Outcome", "cls detail")):
 def outcome_of(answer, python2=False):
     """(Outcome, message) for an answer dict or AdapterFailure."""
     what, message = _what(answer)
+    if what == "ok" and "data" in answer and "object" not in answer:  # a dump
+        return Outcome("bytes", str(answer.get("data"))), ""
+    if what == "unpicklable":
+        return Outcome(what, str(answer.get("exception") or "")), message
     if what == "ok":
         got = answer.get("object")
         if python2:
@@ -82,6 +86,9 @@ def outcome_of(answer, python2=False):
 
 
 # -- targets -------------------------------------------------------------------------
+
+
+_UNSUPPORTED = {"ok": False, "kind": "unsupported", "message": "not asked: the target does not do it"}
 
 
 class _InProcess:
@@ -99,15 +106,19 @@ class _InProcess:
         self.name = self.hello["name"]
         self.producer = self.hello.get("producer")
         self.load_options = frozenset(self.hello.get("load_options") or ())
+        self.dump_protocols = frozenset(self.hello.get("dump_protocols") or ())
         self.python2 = False
         self.where = "in process"
 
     def load_all(self, requests, stop=None):
-        load = self.worker.load
+        handlers = self.worker.HANDLERS
         out = []
         for request in requests:
+            if request is None:
+                out.append(_UNSUPPORTED)
+                continue
             try:
-                out.append(load(self.kind, request))
+                out.append(handlers[request["op"]](self.kind, request))
             except Exception as exc:  # as the worker answers: never a dead target
                 out.append({"ok": False, "kind": "internal", "exception": type(exc).__name__,
                             "message": "%s: %s" % (type(exc).__name__, exc)})
@@ -127,14 +138,18 @@ class _Remote:
         self.name = target.name
         self.producer = target.producer
         self.load_options = target.load_options
+        self.dump_protocols = target.dump_protocols
         self.python2 = target.python2
         self.where = "through its adapter" if not target.spec.kind else "in a worker"
 
     def load_all(self, requests, stop=None):
-        texts = [json.dumps(r) for r in requests]
-        out = [None] * len(texts)
+        asked = [i for i, r in enumerate(requests) if r is not None]
+        texts = [json.dumps(requests[i]) for i in asked]
+        out = [_UNSUPPORTED] * len(requests)
+        for i in asked:
+            out[i] = None
         for index, answer in self.target.adapter.pipeline(texts, stop=stop):
-            out[index] = answer
+            out[asked[index]] = answer
         return out
 
     def close(self):
@@ -159,6 +174,10 @@ def open_fuzz_targets(texts, in_process=True, timeout=DEFAULT_TIMEOUT):
         if names[t.name] > 1:  # two in-process targets never share a name; a worker may
             t.name = "%s(%s)" % (t.name, t.spec.text)
     return out
+
+
+class Dump(collections.namedtuple("Dump", "protocol tagged")):
+    """A dump input: a protocol, and the object as tagged JSON."""
 
 
 # -- findings ------------------------------------------------------------------------
@@ -193,7 +212,7 @@ class Fuzzer:
     """A fuzzing run over opened targets; `run` it, then read its counters."""
 
     def __init__(self, targets, seed, out_dir=None, seeds=(), compare_exceptions=False,
-                 minimize_budget=3000, max_ops=40, progress=None):
+                 minimize_budget=3000, max_ops=40, progress=None, dumps=10):
         self.targets = targets
         self.seed = seed
         self.out_dir = out_dir
@@ -202,6 +221,7 @@ class Fuzzer:
         self.minimize_budget = minimize_budget
         self.max_ops = max_ops
         self.progress = progress
+        self.dumps = dumps  # percent of the inputs that are dumps
         self.python2 = any(t.python2 for t in targets)
         self.inputs = 0
         self.disagreements = 0
@@ -212,6 +232,7 @@ class Fuzzer:
         self.interrupted = False
         self.probes = 0
         self.jobs = 1
+        self._dump_protocols = self.dump_protocols
         self.target_info = [{"name": t.name, "spec": t.spec.text, "where": t.where,
                              "producer": t.producer} for t in targets]
         self._stop = threading.Event()
@@ -223,10 +244,19 @@ class Fuzzer:
     # -- asking the targets --------------------------------------------------
 
     def _requests(self, target, datas):
+        """The requests for inputs: a stream (bytes) is loaded, a Dump dumped
+        (None where the target does not dump at that protocol)."""
         opts = self._options[target.name]
-        if opts:
-            return [{"op": "load", "data": d.hex(), "options": opts} for d in datas]
-        return [{"op": "load", "data": d.hex()} for d in datas]
+        out = []
+        for d in datas:
+            if isinstance(d, Dump):
+                out.append({"op": "dump", "protocol": d.protocol, "object": d.tagged}
+                           if d.protocol in target.dump_protocols else None)
+            elif opts:
+                out.append({"op": "load", "data": d.hex(), "options": opts})
+            else:
+                out.append({"op": "load", "data": d.hex()})
+        return out
 
     def ask(self, datas):
         """Every target's answers to datas: {name: [answer, ...]}."""
@@ -269,7 +299,9 @@ class Fuzzer:
     def disagree(self, outcomes):
         keys = set()
         for o, _ in outcomes:
-            if o.cls == "value":
+            if o.cls == "unsupported":
+                continue
+            if o.cls in ("value", "bytes"):
                 keys.add(o)
             elif self.compare_exceptions:
                 keys.add(o)
@@ -282,8 +314,8 @@ class Fuzzer:
         groups = {}
         out = []
         for t, (o, _) in zip(self.targets, outcomes):
-            if o.cls == "value":
-                label = groups.setdefault(o.detail, "value-%d" % (len(groups) + 1))
+            if o.cls in ("value", "bytes"):
+                label = groups.setdefault(o.detail, "%s-%d" % (o.cls, len(groups) + 1))
                 out.append((t.name, label, ""))
             else:
                 out.append((t.name, o.cls, o.detail))
@@ -326,6 +358,8 @@ class Fuzzer:
 
     def examine(self, data, outcomes, index, how):
         """A disagreement: count it, and minimize and write it if its signature is new."""
+        if isinstance(data, Dump):
+            return self.examine_dump(data, outcomes, index)
         self.disagreements += 1
         pre = self.pre_signature(outcomes)
         self.kinds[pre] += 1
@@ -360,10 +394,75 @@ class Fuzzer:
 
             finding.path = write_case(finding, self.out_dir)
 
+    def dump_opcode(self, outcomes):
+        """Where the bytes of a dump disagreement first differ: the opcode the first
+        target wrote there (or its outcome, when a target wrote nothing)."""
+        from picklespec.reference.asm import read_instructions
+
+        streams = []
+        for o, _ in outcomes:
+            if o.cls == "bytes" and o.detail not in streams:
+                streams.append(o.detail)
+            elif o.cls not in ("bytes", "unsupported"):
+                return o.cls
+        if len(streams) < 2:
+            return "bytes"
+        a, b = (read_instructions(bytes.fromhex(s)) for s in streams[:2])
+        for x, y in zip(a, b):
+            if x.raw != y.raw:
+                return _name(x)
+        return "end"
+
+    def examine_dump(self, dump, outcomes, index):
+        """A dump disagreement: the object shrunk while the targets write the same way."""
+        from .fuzz_minimize import shrink_json
+
+        self.disagreements += 1
+        pre = self.pre_signature(outcomes)
+        key = (pre, "dump %d %s" % (dump.protocol, self.dump_opcode(outcomes)))
+        self.kinds[key[0]] += 1
+        if key in self.raw:
+            self.findings[self.raw[key]].count += 1
+            return
+
+        def same(tagged):
+            got = self.probe(Dump(dump.protocol, tagged))[0]
+            return self.disagree(got) and self.pre_signature(got) == pre
+
+        small = shrink_json(dump.tagged, same, budget=self.minimize_budget // 10)
+        got, answers = self.probe(Dump(dump.protocol, small))
+        opcode = self.dump_opcode(got)
+        final = (pre, "dump %d %s" % (dump.protocol, opcode))
+        self.raw[key] = final
+        if final in self.findings:
+            self.findings[final].count += 1
+            return
+        answered = [Answered(t, answers[t.name][0], o, m) for t, (o, m) in zip(self.targets, got)]
+        signature = [[list(x) for x in pre], final[1]]
+        finding = Finding(Dump(dump.protocol, small), signature, answered, self.seed, index, "dump",
+                          opcode)
+        self.findings[final] = finding
+        if self.out_dir:
+            from .fuzz_cases import write_case
+
+            finding.path = write_case(finding, self.out_dir)
+
     # -- the run ---------------------------------------------------------------
+
+    @property
+    def dump_protocols(self):
+        """The protocols at which two targets or more dump (those dump inputs use)."""
+        counts = collections.Counter(p for t in self.targets for p in t.dump_protocols)
+        return sorted(p for p, n in counts.items() if n >= 2)
 
     def make(self, index):
         source = RandomSource("%s:%d" % (self.seed, index))
+        if self.dumps and source.integer(0, 99) < self.dumps:
+            from picklespec.reference import model
+
+            protocols = self._dump_protocols
+            if protocols:
+                return "dump", Dump(source.choice(protocols), model.to_json(value(source)))
         return generate(source, self.seeds, self.max_ops)
 
     def run(self, inputs=None, seconds=None, batch=BATCH, job=0, jobs=1):
@@ -411,8 +510,10 @@ class Fuzzer:
             "probes": self.probes,
             "complete": not self.interrupted,
             "signatures": [
-                {"signature": f.signature, "count": f.count, "id": _case_id(f),
-                 "stream": f.data.hex(), "case": f.path, "input": f.index, "how": f.how}
+                dict({"signature": f.signature, "count": f.count, "id": _case_id(f),
+                      "case": f.path, "input": f.index, "how": f.how},
+                     **({"protocol": f.data.protocol, "object": f.data.tagged}
+                        if isinstance(f.data, Dump) else {"stream": f.data.hex()}))
                 for f in sorted(self.findings.values(), key=lambda f: -f.count)],
             "finished": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
         }
@@ -434,7 +535,8 @@ def _name(instruction):
 # -- several processes ------------------------------------------------------------------
 
 
-def _job(queue, job, jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, seconds):
+def _job(queue, job, jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, seconds,
+         dumps):
     """One of `jobs` processes: its own targets, every jobs-th input; its findings
     go back to the parent, which writes them."""
     state = {"job": job, "error": None}
@@ -450,7 +552,7 @@ def _job(queue, job, jobs, specs, in_process, timeout, seed, seeds, exceptions, 
     def progress(fuzzer):
         queue.put(("progress", job, fuzzer.inputs, fuzzer.disagreements, len(fuzzer.findings)))
 
-    fuzzer = Fuzzer(targets, seed, None, seeds, exceptions, progress=progress)
+    fuzzer = Fuzzer(targets, seed, None, seeds, exceptions, progress=progress, dumps=dumps)
     share = None if inputs is None else len(range(job, inputs, jobs))
     try:
         fuzzer.run(inputs=share, seconds=seconds, job=job, jobs=jobs)
@@ -489,7 +591,7 @@ class _Totals:
 
 
 def run_jobs(jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, seconds,
-             out_dir, progress=None):
+             out_dir, progress=None, dumps=10):
     """Fuzz in `jobs` processes; a Fuzzer holding the merged result (not running)."""
     import multiprocessing
     import queue as queues
@@ -499,7 +601,8 @@ def run_jobs(jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, 
     messages = context.Queue()
     start = time.monotonic()
     workers = [context.Process(target=_job, args=(messages, j, jobs, specs, in_process, timeout,
-                                                  seed, seeds, exceptions, inputs, seconds))
+                                                  seed, seeds, exceptions, inputs, seconds,
+                                                  dumps))
                for j in range(jobs)]
     for w in workers:
         w.start()
@@ -600,7 +703,7 @@ def corpus_streams():
 
 def _clear(out_dir):
     """Remove what an earlier fuzz run wrote to out_dir (its own files only)."""
-    for folder in ("accept", "reject", "implementation-defined"):
+    for folder in ("accept", "reject", "implementation-defined", "dump"):
         path = os.path.join(out_dir, folder)
         if os.path.isdir(path):
             for name in os.listdir(path):
@@ -650,9 +753,10 @@ def print_summary(fuzzer, out_dir, stream=None):
     for f in sorted(fuzzer.findings.values(), key=lambda f: -f.count):
         outcomes = ", ".join("%s %s%s" % (name, cls, " " + exc if exc else "")
                              for name, cls, exc in f.signature[0])
-        w("  %6d  %-14s %s  [%d bytes%s]\n" % (
-            f.count, f.opcode, outcomes, len(f.data),
-            ", " + os.path.relpath(f.path) if f.path else ""))
+        size = "dump, protocol %d" % f.data.protocol if isinstance(f.data, Dump) else \
+            "%d bytes" % len(f.data)
+        w("  %6d  %-14s %s  [%s%s]\n" % (
+            f.count, f.opcode, outcomes, size, ", " + os.path.relpath(f.path) if f.path else ""))
     if out_dir:
         w("cases and summary.json in %s\n" % out_dir)
 
@@ -678,6 +782,9 @@ def main(argv):
                         help="mutate only generated programs, not the corpus's streams")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds a target may take on one input (default %(default)s)")
+    parser.add_argument("--dumps", type=int, default=10, metavar="PERCENT",
+                        help="the share of inputs that are objects to dump, their bytes compared "
+                             "(default %(default)s)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="fuzz in this many processes, each with its own targets (default 1); "
                              "a run is reproduced by the same seed and jobs")
@@ -704,7 +811,8 @@ def main(argv):
     try:
         seeds = [] if args.no_corpus else corpus_streams()
         _clear(args.out)
-        fuzzer = Fuzzer(targets, args.seed, args.out, seeds, args.exceptions, progress=progress)
+        fuzzer = Fuzzer(targets, args.seed, args.out, seeds, args.exceptions, progress=progress,
+                        dumps=args.dumps)
         fuzzer.run(inputs=args.inputs, seconds=args.seconds)
     finally:
         progress.end()
@@ -730,7 +838,8 @@ def _main_jobs(args):
     _clear(args.out)
     try:
         fuzzer = run_jobs(args.jobs, args.target, not args.workers, args.timeout, args.seed, seeds,
-                          args.exceptions, args.inputs, args.seconds, args.out, progress)
+                          args.exceptions, args.inputs, args.seconds, args.out, progress,
+                          args.dumps)
     except UsageError as exc:
         progress.end()
         sys.stderr.write("picklespec fuzz: %s\n" % exc)

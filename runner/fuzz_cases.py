@@ -115,8 +115,67 @@ def _seen(targets):
             and not t.is_reference]
 
 
+def dump_case_text(finding):
+    """(folder, case id, YAML text) of a dump disagreement: the object, and each
+    producer's bytes as a variant."""
+    from picklespec.cases.notation import dump_object
+
+    cid = case_id(finding.signature)
+    protocol = finding.data.protocol
+    variants = []  # [bytes hex or None for a failure, [producers]]
+    for t in finding.targets:
+        if t.is_reference or not (t.producer and _PRODUCER.match(t.producer)):
+            continue
+        o = t.outcome
+        if o.cls not in ("bytes", "unpicklable"):
+            continue
+        key = o.detail if o.cls == "bytes" else None
+        for v in variants:
+            if v[0] == key:
+                v[1].append(t.producer)
+                break
+        else:
+            variants.append([key, [t.producer]])
+    if not variants:
+        return None
+    who = "; ".join("%s: %s" % (t.name, _dump_text(t)) for t in finding.targets)
+    note = ("Found by picklespec fuzz (seed %s, input %d), the object shrunk; where the "
+            "streams first differ: %s. Observed: %s" % (finding.seed, finding.index,
+                                                        finding.opcode, who))
+    lines = ["# Written by picklespec fuzz: a candidate for review, not a settled case.",
+             "cases:",
+             "  - id: %s" % cid,
+             "    title: %s" % _quoted("dump at protocol %d: %s" % (protocol, ", ".join(
+                 "%s %s" % (t.name, _dump_text(t, short=True)) for t in finding.targets)), 200),
+             "    tags: [differential%s]" % (", " + finding.opcode if finding.opcode in _OPCODE_NAMES
+                                             else ""),
+             "    object:",
+             _block(dump_object(model.from_json(finding.data.tagged)), 6).rstrip("\n"),
+             "    protocols: [%d]" % protocol,
+             "    note: %s" % _quoted(note, 2000),
+             "    streams:",
+             "      %d:" % protocol]
+    for key, producers in variants:
+        lines.append("        - producer: %s" % ", ".join(producers))
+        if key is None:
+            lines.append("          fails: true")
+        else:
+            lines.append("          stream: |")
+            lines.append(_block(asm.disassemble(bytes.fromhex(key)), 12).rstrip("\n"))
+    return "dump", cid, "\n".join(lines) + "\n"
+
+
+def _dump_text(t, short=False):
+    o = t.outcome
+    if o.cls == "bytes":
+        return "writes %s" % (o.detail[:16] + "..." if short and len(o.detail) > 16 else o.detail)
+    return "%s%s" % (o.cls, (" (%s)" % t.message) if t.message and not short else "")
+
+
 def case_text(finding):
-    """(folder, case id, YAML text) of a finding."""
+    """(folder, case id, YAML text) of a finding (None when no case can say it)."""
+    if finding.how == "dump":
+        return dump_case_text(finding)
     folder, groups = classify(finding)
     cid = case_id(finding.signature)
     data = finding.data
@@ -170,8 +229,12 @@ def case_text(finding):
 
 
 def write_case(finding, out_dir):
-    """Write the finding's case file under out_dir/FOLDER/; its path."""
-    folder, cid, text = case_text(finding)
+    """Write the finding's case file under out_dir/FOLDER/; its path (None when
+    no case can say it: a dump difference with no producer named)."""
+    made = case_text(finding)
+    if made is None:
+        return None
+    folder, cid, text = made
     directory = os.path.join(out_dir, folder)
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, cid + ".yaml")

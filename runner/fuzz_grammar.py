@@ -795,3 +795,94 @@ def generate(source, seeds=(), max_ops=40):
             return "mutant", data
         base = prog.to_bytes()
     return "valid", prog.to_bytes()
+
+
+# -- objects for dumps ---------------------------------------------------------------------
+
+_DUMP_GLOBALS = [(FIXTURES, "Plain"), (FIXTURES, "function"), (FIXTURES, "Outer.Inner"),
+                 ("builtins", "len"), ("builtins", "list")]
+
+
+def value(source, depth=3):
+    """A model value (picklespec.reference.model) for a dump: plain data of every
+    kind, containers with shared members and sometimes a list holding itself,
+    globals, and fixture instances built through REDUCE, NEWOBJ and BUILD."""
+    from picklespec.reference import model
+
+    s = source
+    made = []  # containers made so far, to share
+
+    def scalar():
+        r = s.integer(0, 12)
+        if r == 0:
+            return None
+        if r == 1:
+            return s.chance(50)
+        if r <= 3:
+            return _small_int(s)
+        if r == 4:
+            return _float(s)
+        if r <= 6:
+            return _random_text(s, _UNI)
+        if r == 7:
+            return s.raw(s.integer(0, 8))
+        if r == 8:
+            return bytearray(s.raw(s.integer(0, 4)))
+        if r == 9:
+            return complex(_float(s), _float(s))
+        if r == 10:
+            module, name = s.choice(_DUMP_GLOBALS)
+            return model.Global(module, name)
+        return s.integer(-5, 5)
+
+    def hashable():
+        r = s.integer(0, 4)
+        if r == 0:
+            return _small_int(s)
+        if r == 1:
+            return _random_text(s)
+        if r == 2:
+            return s.raw(s.integer(0, 4))
+        if r == 3:
+            return None if s.chance(50) else s.chance(50)
+        return tuple(_small_int(s) for _ in range(s.integer(0, 2)))
+
+    def node(d):
+        if d <= 0 or s.chance(40):
+            if made and s.chance(15):
+                return s.choice(made)  # a shared container
+            return scalar()
+        r = s.integer(0, 7)
+        n = s.integer(0, 4)
+        if r <= 1:
+            out = []
+            made.append(out)
+            out.extend(node(d - 1) for _ in range(n))
+            if s.chance(10):
+                out.append(out)  # a list that holds itself
+            return out
+        if r == 2:
+            out = tuple(node(d - 1) for _ in range(n))
+            made.append(out)
+            return out
+        if r == 3:
+            out = {}
+            made.append(out)
+            for _ in range(n):
+                out[hashable()] = node(d - 1)
+            return out
+        if r == 4:
+            # members whose hash is the same in every process (str and bytes
+            # hashes are salted per process, and a set is written in hash order)
+            return (set if s.chance(50) else frozenset)(
+                _small_int(s) if s.chance(80) else None for _ in range(n))
+        if r == 5:
+            return model.Object(model.Global(FIXTURES, "Reduce2"),
+                                (node(d - 1), node(d - 1)), via="reduce")
+        if r == 6:
+            return model.Object(model.Global(FIXTURES, "Plain"), (), via="newobj",
+                                state={_random_text(s) or "a": node(d - 1)})
+        return model.Object(model.Global(FIXTURES, "NewArgs"), (node(d - 1), node(d - 1)),
+                            via="newobj")
+
+    return node(s.integer(1, depth))

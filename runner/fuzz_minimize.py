@@ -22,7 +22,7 @@ best input found so far is the answer.
 
 from picklespec.reference.asm import read_instructions
 
-__all__ = ["ddmin", "minimize", "Budget"]
+__all__ = ["ddmin", "minimize", "shrink_json", "Budget"]
 
 
 class Budget(Exception):
@@ -101,3 +101,78 @@ def minimize(data, test, budget=3000):
     except Budget:
         pass
     return best[0], budget - counted.left
+
+
+def _smaller(doc):
+    """Candidates one step smaller than a tagged-JSON value: an item taken out of
+    a container, a container replaced by one of its items, a scalar emptied."""
+    import copy
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            items = node.get("items")
+            if isinstance(items, list):
+                for i in range(len(items)):
+                    yield path + ("items",), ("drop", i)
+                for i in range(len(items)):
+                    yield path, ("hoist", i)
+                for i, item in enumerate(items):
+                    yield from walk(item, path + ("items", i))
+            for key in ("args", "state"):
+                if isinstance(node.get(key), dict):
+                    yield from walk(node[key], path + (key,))
+            if node.get("type") in ("str", "bytes", "bytearray") and node.get("value"):
+                yield path, ("empty", None)
+            if node.get("type") == "int" and node.get("value") not in ("0",):
+                yield path, ("zero", None)
+        elif isinstance(node, list):  # dict items are [key, value] pairs
+            for i, item in enumerate(node):
+                yield from walk(item, path + (i,))
+
+    for path, (what, i) in list(walk(doc, ())):
+        new = copy.deepcopy(doc)
+        parent, node = None, new
+        for step in path:
+            parent, node = node, node[step]
+        if what == "drop":
+            del node[i]
+        elif what == "hoist":
+            item = node["items"][i]
+            if isinstance(item, list):  # a dict's [key, value]
+                item = item[1]
+            if not path:
+                new = item
+            else:
+                parent[path[-1]] = item
+        elif what == "empty":
+            node["value"] = ""
+        else:
+            node["value"] = "0"
+        yield new
+
+
+def shrink_json(doc, test, budget=300):
+    """A smaller tagged-JSON value for which test still holds (greedy, bounded).
+
+    Candidates that are not well formed any more (a ref whose target went)
+    fail the test like any other, so they are never kept.
+    """
+    import json
+
+    seen = set()
+    left = budget
+    progress = True
+    while progress and left > 0:
+        progress = False
+        for candidate in _smaller(doc):
+            text = json.dumps(candidate, sort_keys=True)
+            if text in seen:
+                continue
+            seen.add(text)
+            left -= 1
+            if test(candidate):
+                doc, progress = candidate, True
+                break
+            if left <= 0:
+                break
+    return doc

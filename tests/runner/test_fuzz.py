@@ -19,6 +19,8 @@ NOSETS = "cmd:%s %s nosets" % (sys.executable, FAKE)
 
 def _run(tmp_path, name, *argv):
     out = tmp_path / name
+    if "--dumps" not in argv:
+        argv += ("--dumps", "0")
     status = fuzz.main(list(argv) + ["--out", str(out), "--no-corpus"])
     summary = json.loads((out / "summary.json").read_text())
     return status, out, summary
@@ -133,3 +135,36 @@ def test_jobs_share_the_inputs_and_merge_what_they_found(tmp_path):
     assert found["signature"] == alone["signatures"][0]["signature"]
     assert bytes.fromhex(found["stream"]) == b"\x8f."
     assert load_corpus([str(out)]).problems == []
+
+
+NOMEMO = "cmd:%s %s nomemo" % (sys.executable, FAKE)
+_MEMO = {"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"}
+
+
+def test_dumps_that_differ_in_bytes_are_found_and_shrunk(tmp_path):
+    status, out, summary = _run(tmp_path, "a", "--target", PLAIN, "--target", NOMEMO,
+                                "--inputs", "150", "--seed", "2", "--dumps", "100")
+    assert status == 1 and summary["signatures"]
+    for found in summary["signatures"]:
+        outcomes, where = found["signature"]
+        assert [o[1] for o in outcomes] in (["bytes-1", "bytes-2"], ["bytes-1", "unpicklable"])
+        protocol, opcode = where.split()[1:]
+        # the memo write only one of them makes (or, at protocol 4+, the length
+        # of the FRAME holding it)
+        assert opcode in _MEMO | {"unpicklable"} | ({"FRAME"} if int(protocol) >= 4 else set())
+        # shrunk: what is left is no bigger than a container around one value
+        assert len(json.dumps(found["object"])) < 200
+        assert found["case"] is None  # no producer names the bytes: no dump case
+
+
+def test_dump_cases_from_real_interpreters_pass_the_checker(tmp_path):
+    from picklespec.runner.targets import find_interpreters
+
+    old = [i for i in find_interpreters() if i.supported and i.version[:2] == (3, 6) and i.has_c]
+    if not old:
+        pytest.skip("no CPython 3.6 found here (its protocol 0 ints differ from 3.7+)")
+    status, out, summary = _run(tmp_path, "a", "--target", "cpython-c", "--target",
+                                "python:%s:c" % old[0].path, "--inputs", "120", "--seed", "2",
+                                "--dumps", "100")
+    dumps = list((out / "dump").glob("fuzz-*.yaml"))
+    assert dumps and load_corpus([str(out)]).problems == []
