@@ -118,6 +118,9 @@ def _smaller(doc):
                     yield path, ("hoist", i)
                 for i, item in enumerate(items):
                     yield from walk(item, path + ("items", i))
+            if node.get("type") == "object" and isinstance(node.get("args"), dict):
+                for i in range(len(node["args"].get("items") or ())):
+                    yield path, ("hoist-arg", i)
             for key in ("args", "state"):
                 if isinstance(node.get(key), dict):
                     yield from walk(node[key], path + (key,))
@@ -140,6 +143,12 @@ def _smaller(doc):
             item = node["items"][i]
             if isinstance(item, list):  # a dict's [key, value]
                 item = item[1]
+            if not path:
+                new = item
+            else:
+                parent[path[-1]] = item
+        elif what == "hoist-arg":
+            item = node["args"]["items"][i]
             if not path:
                 new = item
             else:
