@@ -20,7 +20,11 @@ name), ``crash``, ``timeout``, ``protocol-error``, ``undescribable``.  The
 reference is judged like any target, by these outcomes and the exception
 type name only, never by its own internals.  Targets *disagree* on an input
 when their outcomes differ: another class, or another value (with
-``--exceptions``, another exception type as well).
+``--exceptions``, another exception type as well).  A share of the inputs
+(``--dumps``, 10% by default) are objects instead (`fuzz_grammar.value`),
+dumped by every target that dumps at the drawn protocol: their outcome is
+``bytes`` (with the stream) or ``unpicklable``, and a target that does not
+dump at that protocol is left out of the comparison.
 
 A disagreement's *signature* is every target's outcome class and exception
 name, which targets gave equal values, and the opcode that decided it: the
@@ -28,7 +32,8 @@ first instruction after which the targets disagree on the stream cut there
 and ended with STOP.  The first input of each signature is minimized
 (runner/fuzz_minimize.py) while the targets keep disagreeing in the same
 way, its signature taken again from the minimized stream, and written as a
-case for review (runner/fuzz_cases.py) under ``--out``
+case for review (runner/fuzz_cases.py; a dump's object is shrunk over its
+tagged JSON instead, and becomes a dump case) under ``--out``
 (``reports/runs/fuzz-latest/`` by default), along with ``summary.json``;
 later inputs with a signature already seen are only counted.
 
