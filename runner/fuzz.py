@@ -280,11 +280,14 @@ class Fuzzer:
             for t in self.targets:
                 if isinstance(t, _InProcess):
                     answers[t.name] = t.load_all(self._requests(t, datas))
-        finally:
-            if sys.exc_info()[0] is not None:
-                self._stop.set()
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.1)  # in small steps: Ctrl-C is seen here
+        except BaseException:
+            self._stop.set()  # the adapters leave the batch within 0.2 s
             for thread in threads:
                 thread.join()
+            raise
         for t in self.targets:
             got = answers.get(t.name) or []
             if len(got) != len(datas) or any(a is None for a in got):
