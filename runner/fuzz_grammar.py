@@ -45,6 +45,12 @@ which every CPython unpickler rejects (cleanly or not):
 and one that CPython's C unpickler accepted until 3.13.15 (gh-154848):
 ``frame-short``, a FRAME that ends inside an opcode's argument.
 
+`value` draws an object for the fuzzer's dumps: plain data with shared
+members and self-containing lists, globals, and fixture instances as the
+model's Object nodes (REDUCE, NEWOBJ, BUILD); set members are ints and None,
+whose hashes (and so the order a set is written in) are the same in every
+process.
+
 `mutate` changes a given stream at the byte level (flip a bit, set, insert
 or delete a byte, cut or repeat a span) or at the opcode level (drop,
 repeat or swap instructions, an integer argument set to a boundary value).
@@ -58,7 +64,7 @@ from picklespec.reference.asm import read_instructions
 from picklespec.reference.opcodes import by_code, by_name, markobject, opcodes, stackslice
 
 __all__ = ["RandomSource", "Program", "GLOBALS", "ALLOWED_GLOBALS", "FAULTS", "REJECTED_FAULTS",
-           "program", "fault", "mutate", "generate", "highest_protocol_of", "costly"]
+           "program", "fault", "mutate", "generate", "highest_protocol_of", "costly", "value"]
 
 FIXTURES = "picklespec.cases.fixtures"
 
