@@ -540,134 +540,6 @@ def _name(instruction):
     return "RAW" if not raw else "RAW-%02x" % raw[0]
 
 
-# -- several processes ------------------------------------------------------------------
-
-
-def _job(queue, job, jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, seconds,
-         dumps):
-    """One of `jobs` processes: its own targets, every jobs-th input; its findings
-    go back to the parent, which writes them."""
-    state = {"job": job, "error": None}
-    try:
-        targets = open_fuzz_targets(specs, in_process=in_process, timeout=timeout)
-    except UsageError as exc:
-        queue.put(("done", dict(state, error=str(exc))))
-        return
-    if any(isinstance(t, _InProcess) for t in targets):
-        _limit_own_memory()
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
-
-    def progress(fuzzer):
-        queue.put(("progress", job, fuzzer.inputs, fuzzer.disagreements, len(fuzzer.findings)))
-
-    fuzzer = Fuzzer(targets, seed, None, seeds, exceptions, progress=progress, dumps=dumps)
-    share = None if inputs is None else len(range(job, inputs, jobs))
-    try:
-        fuzzer.run(inputs=share, seconds=seconds, job=job, jobs=jobs)
-    finally:
-        for t in targets:
-            t.close()
-    state.update(inputs=fuzzer.inputs, disagreements=fuzzer.disagreements, probes=fuzzer.probes,
-                 elapsed=fuzzer.elapsed, interrupted=fuzzer.interrupted,
-                 findings=list(fuzzer.findings.items()), target_info=fuzzer.target_info)
-    queue.put(("done", state))
-
-
-class _Totals:
-    """What the jobs have done so far, for the progress line."""
-
-    def __init__(self, jobs, start):
-        self.parts = {j: (0, 0, 0) for j in range(jobs)}
-        self.start = start
-
-    @property
-    def inputs(self):
-        return sum(p[0] for p in self.parts.values())
-
-    @property
-    def disagreements(self):
-        return sum(p[1] for p in self.parts.values())
-
-    @property
-    def findings(self):
-        return range(max(p[2] for p in self.parts.values()))
-
-    @property
-    def rate(self):
-        elapsed = time.monotonic() - self.start
-        return self.inputs / elapsed if elapsed else 0.0
-
-
-def run_jobs(jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, seconds,
-             out_dir, progress=None, dumps=10):
-    """Fuzz in `jobs` processes; a Fuzzer holding the merged result (not running)."""
-    import multiprocessing
-    import queue as queues
-    import signal
-
-    context = multiprocessing.get_context("fork")
-    messages = context.Queue()
-    start = time.monotonic()
-    workers = [context.Process(target=_job, args=(messages, j, jobs, specs, in_process, timeout,
-                                                  seed, seeds, exceptions, inputs, seconds,
-                                                  dumps))
-               for j in range(jobs)]
-    for w in workers:
-        w.start()
-    totals = _Totals(jobs, start)
-    states, interrupted = {}, False
-    while len(states) < jobs:
-        try:
-            message = messages.get(timeout=1.0)
-        except queues.Empty:
-            if all(not w.is_alive() for w in workers) and messages.empty():
-                break  # a job died without a word
-            continue
-        except KeyboardInterrupt:
-            interrupted = True
-            for w in workers:
-                if w.is_alive():
-                    os.kill(w.pid, signal.SIGINT)
-            continue
-        if message[0] == "progress":
-            totals.parts[message[1]] = message[2:]
-            if progress:
-                progress(totals)
-        else:
-            states[message[1]["job"]] = message[1]
-    for w in workers:
-        w.join(timeout=5)
-    errors = [s["error"] for s in states.values() if s.get("error")]
-    if errors:
-        raise UsageError(errors[0])
-    merged = Fuzzer([], seed, out_dir, seeds, exceptions)
-    merged.jobs = jobs
-    merged.elapsed = time.monotonic() - start
-    merged.interrupted = interrupted or len(states) < jobs or any(
-        s["interrupted"] for s in states.values())
-    for job in sorted(states):
-        s = states[job]
-        merged.target_info = s["target_info"]
-        merged.inputs += s["inputs"]
-        merged.disagreements += s["disagreements"]
-        merged.probes += s["probes"]
-        for signature, finding in s["findings"]:
-            kept = merged.findings.get(signature)
-            if kept is None:
-                merged.findings[signature] = finding
-            else:
-                count = kept.count + finding.count
-                if finding.index < kept.index:
-                    merged.findings[signature] = kept = finding
-                kept.count = count
-    if out_dir:
-        from .fuzz_cases import write_case
-
-        for finding in merged.findings.values():
-            finding.path = write_case(finding, out_dir)
-    return merged
-
-
 # -- the command ------------------------------------------------------------------------
 
 
@@ -844,6 +716,8 @@ def _main_jobs(args):
     progress = _Progress()
     seeds = [] if args.no_corpus else corpus_streams()
     _clear(args.out)
+    from .fuzz_jobs import run_jobs
+
     try:
         fuzzer = run_jobs(args.jobs, args.target, not args.workers, args.timeout, args.seed, seeds,
                           args.exceptions, args.inputs, args.seconds, args.out, progress,

@@ -32,7 +32,7 @@ GOALS = {"in process": 2000.0, "2 jobs": 2000.0, "workers": 1000.0}
 
 
 def measure_jobs(specs, inputs, seed, jobs=2):
-    from .fuzz import run_jobs
+    from .fuzz_jobs import run_jobs
 
     with tempfile.TemporaryDirectory() as out:
         fuzzer = run_jobs(jobs, specs, True, 5.0, seed, [], False, inputs, None, out)
