@@ -19,6 +19,7 @@ COMMANDS = {
     "asm": ("picklespec.runner.cli", "asm_main", "assemble assembly text into a pickle"),
     "bench": ("picklespec.reference.bench", "main", "time the reference against the standard library"),
     "spec": ("picklespec.reference.spec.site", "main", "write the specification as a static web site"),
+    "fuzz": ("picklespec.runner.fuzz", "main", "differential fuzzing of targets; disagreements as cases"),
 }
 
 USAGE = "usage: picklespec [--version] COMMAND [ARGS...]\n\ncommands:\n" + "".join(
