@@ -490,7 +490,7 @@ def check_dump(prep, protocol, target, oracle, out, oracle_problem=""):
         out.extend(_failure(base, c, answer) for c in checks)
         return
     if what != "ok":
-        out.extend(_dump_refused(what, detail, own, reference, target, base))
+        out.extend(_dump_refused(what, detail, own, reference, target, base, answer))
         return
     data = bytes.fromhex(answer["data"])
     out.append(_dump_bytes(data, own, target, base))
@@ -526,7 +526,7 @@ def _no_expectation(target):
     return "no expectation for %s" % target.producer
 
 
-def _dump_refused(what, detail, own, reference, target, base):
+def _dump_refused(what, detail, own, reference, target, base, answer=None):
     if what == "unsupported":
         return [Result(check=c, outcome="unsupported", message=detail, **base)
                 for c in ("dump-bytes", "dump-equivalent", "dump-readable")]
@@ -548,6 +548,11 @@ def _dump_refused(what, detail, own, reference, target, base):
     out = []
     if own is None:
         out.append(Result(check="dump-bytes", outcome="skip", message=_no_expectation(target), **base))
+    elif own.fails and own.raises and _python_target(target) \
+            and (answer or {}).get("exception") != own.raises:
+        out.append(Result(check="dump-bytes", outcome="fail", message="fails with %s, where %s "
+                          "raises %s: %s" % ((answer or {}).get("exception"), own.producer_text,
+                                             own.raises, detail), **base))
     elif own.fails:
         out.append(Result(check="dump-bytes", outcome="pass",
                           message="fails, as %s does: %s" % (own.producer_text, detail), **base))
@@ -567,6 +572,12 @@ def _dump_refused(what, detail, own, reference, target, base):
     else:
         out.append(Result(check="dump-readable", outcome="fail", message=failed, **base))
     return out
+
+
+def _python_target(target):
+    """Whether a target raises Python exceptions (its answers name their class)."""
+    hello = getattr(target, "hello", None) or {}
+    return hello.get("implementation") in ("cpython", "pypy", "picklespec")
 
 
 def _dump_bytes(data, own, target, base):
