@@ -412,13 +412,15 @@ class Registered(object):
 
 
 class RegisteredWithReduce(object):
-    """Has its own __reduce_ex__, but copyreg.pickle's registration wins."""
+    """Has its own __reduce_ex__, but copyreg.pickle's registration wins: the
+    registration says via="copyreg", the class's own reduction keeps `via`."""
 
-    def __init__(self, x=0):
+    def __init__(self, x=0, via="own"):
         self.x = x
+        self.via = via
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("RegisteredWithReduce.__reduce_ex__ must not be called")
+        return (RegisteredWithReduce, (self.x, self.via))
 
 
 class RegisteredByName(object):
@@ -434,7 +436,7 @@ def reduce_registered(obj):
 
 
 def reduce_registered_with_reduce(obj):
-    return (RegisteredWithReduce, (obj.x,))
+    return (RegisteredWithReduce, (obj.x, "copyreg"))
 
 
 def reduce_registered_by_name(obj):

@@ -54,6 +54,8 @@ def dump_with(pickler_class, case, protocol):
     if "reducer_override" in case.options:
         override = named(case.options["reducer_override"])
         hooks["reducer_override"] = lambda self, obj: override(obj)
+    if "dispatch_table" in case.options:
+        hooks["dispatch_table"] = named(case.options["dispatch_table"])
     out = io.BytesIO()
     pickler = type("Hooked", (pickler_class,), hooks)(out, protocol, **kwargs)
     # sequence: each item through one pickler; clear_memo between them
