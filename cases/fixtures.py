@@ -677,3 +677,35 @@ SELF_NEWARGS = SelfNewArgs()
 GETSTATE_RAISES = GetStateRaises()
 GETSTATE_LAMBDA = GetStateLambda()
 REGISTERED_BAD = RegisteredBad()
+
+
+# -- subclasses of built-in types, a namedtuple ----------------------------------
+
+
+class IntSub(int):
+    """An int subclass: reduced by object.__reduce_ex__ with the int as argument."""
+
+
+class FloatSub(float):
+    """A float subclass."""
+
+
+class StrSub(str):
+    """A str subclass (Python 2: a str, that is bytes, subclass)."""
+
+
+class TupleSub(tuple):
+    """A tuple subclass."""
+
+
+class ComplexSub(complex):
+    """A complex subclass."""
+
+
+def _namedtuple():
+    import collections
+    return collections.namedtuple("Point", "x y")
+
+
+Point = _namedtuple()
+Point.__module__ = __name__
