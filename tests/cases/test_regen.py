@@ -121,3 +121,29 @@ def test_regen_without_write_reports_and_keeps_the_file(dump_file, capsys):
     assert status == 1
     assert "+++ %s" % PRODUCER in out.out
     assert dump_file.read_text() == before
+
+
+def test_regen_records_the_exception_class(tmp_path, capsys):
+    path = tmp_path / "dump" / "fails.yaml"
+    path.parent.mkdir()
+    path.write_text("""\
+cases:
+  - id: regen-generator
+    title: a generator cannot be pickled
+    tags: [unpicklable]
+    object: !global picklespec.cases.fixtures:GENERATOR
+    protocols: [2]
+    streams:
+      2:
+        - producer: %s
+          fails: true
+          raises: PicklingError
+""" % PRODUCER, encoding="utf-8")
+    status, out = run(path, capsys)
+    assert status == 0
+    [(case, _)] = corpus.read_file(str(path)).cases
+    [variant] = case.streams[2]
+    assert variant.fails and variant.raises == "TypeError"  # what _pickle raises, not the file's
+    assert "-fails: true raises PicklingError" in out.out
+    status, out = run(path, capsys)
+    assert "1 streams as recorded, 0 differ" in out.err
