@@ -709,3 +709,58 @@ def _namedtuple():
 
 Point = _namedtuple()
 Point.__module__ = __name__
+
+
+# -- more reduction paths ------------------------------------------------------------
+
+
+class SlotsChild(Slots):
+    """A subclass adding a slot: the slots of every class in the MRO are saved."""
+
+    __slots__ = ("c",)
+
+
+class SlotsGetState(object):
+    """__slots__ with __getstate__/__setstate__: picklable at protocols 0 and 1 too."""
+
+    __slots__ = ("a",)
+
+    def __getstate__(self):
+        return {"a": self.a}
+
+    def __setstate__(self, state):
+        self.a = state["a"]
+
+
+class GetStateNone(object):
+    """__getstate__ returns None: no BUILD is written, __setstate__ is never called."""
+
+    def __getstate__(self):
+        return None
+
+    def __setstate__(self, state):
+        raise TypeError("GetStateNone.__setstate__ must not be called")
+
+
+class SetItemOnly(object):
+    """Not a dict, but has __setitem__: __reduce__ returns dictitems (SETITEMS
+    on an object that is no dict calls __setitem__ once per pair)."""
+
+    def __init__(self):
+        self.items = {}
+
+    def __setitem__(self, key, value):
+        self.items[key] = value
+
+    def __reduce__(self):
+        return (SetItemOnly, (), None, None, iter(sorted(self.items.items())))
+
+
+class ReduceSixNone(object):
+    """A six-item __reduce__ whose state setter is None: BUILD as usual."""
+
+    def __init__(self, x=0):
+        self.x = x
+
+    def __reduce__(self):
+        return (ReduceSixNone, (), {"x": self.x}, None, None, None)
