@@ -4,9 +4,9 @@ The expected streams in cases/ name these objects by module and qualified
 name (``picklespec.cases.fixtures Plain``), so this module must import, with
 that name, under every interpreter a target may be: CPython 2.7 and 3.6 to
 3.13, and PyPy.  It is written in the subset of Python those share, and keeps
-no state but one: importing it registers three copyreg extension codes
-(`EXTENSION_CODES`, at the end), the only way a real pickler writes EXT1,
-EXT2 and EXT4.  Each class exercises one part of the pickle protocol (PEP 307,
+no state but two: importing it registers three copyreg extension codes
+(`EXTENSION_CODES`), the only way a real pickler writes EXT1, EXT2 and EXT4,
+and four copyreg.pickle reduction functions (`_register_copyreg`).  Each class exercises one part of the pickle protocol (PEP 307,
 PEP 3154, PEP 574), named for what it exercises.
 """
 
