@@ -57,7 +57,7 @@ REQUIRED = {
     "reject": ("id", "title", "tags", "protocol"),
     "implementation-defined": ("id", "title", "tags", "protocol", "outcomes"),
 }
-VARIANT_FIELDS = ("producer", "stream", "fails", "result", "loads", "note")
+VARIANT_FIELDS = ("producer", "stream", "fails", "raises", "result", "loads", "note")
 OUTCOME_FIELDS = ("result", "reject", "seen", "note")
 SCAN_VARIANT_FIELDS = ("producer", "finds", "calls", "note")
 # The unpickler whose requests the top-level finds/calls record: the newest
@@ -68,7 +68,7 @@ DANGEROUS_TAG = "dangerous"
 # subclass's `kind`, and the word for a failure of code the stream called.
 FAILURES = errors.KINDS
 DUMP_OPTIONS = {"fix_imports": (bool,), "buffer_callback": ("oob",), "sequence": (bool,),
-                "clear_memo": (bool,), "reducer_override": (str,)}
+                "clear_memo": (bool,), "reducer_override": (str,), "dispatch_table": (str,)}
 LOAD_OPTIONS = {"encoding": (str,), "errors": (str,), "fix_imports": (bool,), "buffers": (list,),
                 "sequence": (bool,), "allow_globals": (list,)}
 
@@ -76,6 +76,7 @@ _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _REF = re.compile(r"(?:(?:gh|bpo|pep)-[0-9]+|https?://\S+)\Z")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})*\Z")
 _GLOBAL = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*\Z")  # module:qualname
+_EXCEPTION = re.compile(r"[A-Za-z_]\w*\Z")  # an exception class's __name__
 
 
 def is_exception_name(name):
@@ -126,13 +127,15 @@ class Variant:
     pickler that writes one object twice where others memoize it, say.
     `loads` is False for a stream that does not load back at all (a corrupt
     stream a pickler wrote, a Python 2 stream Python 3 cannot read).
+    `raises` is, for a variant that fails, the name of the exception class
+    those producers raise (``TypeError``, ``PicklingError``), or None.
     """
 
     __slots__ = ("producer", "producer_text", "stream", "text", "fails", "note", "line",
-                 "result", "has_result", "loads")
+                 "result", "has_result", "loads", "raises")
 
     def __init__(self, producer, producer_text, stream=None, text=None, fails=False,
-                 note=None, line=None, result=None, has_result=False, loads=True):
+                 note=None, line=None, result=None, has_result=False, loads=True, raises=None):
         self.producer = producer
         self.producer_text = producer_text
         self.stream = stream
@@ -143,6 +146,7 @@ class Variant:
         self.result = result
         self.has_result = has_result
         self.loads = loads
+        self.raises = raises
 
     def __repr__(self):
         what = "fails" if self.fails else "%d bytes" % len(self.stream)
@@ -563,10 +567,11 @@ class _CaseReader:
                          "is not a list")
         if options.get("clear_memo") is True and options.get("sequence") is not True:
             self.problem("options", "clear_memo: true is between the dumps of sequence: true")
-        override = options.get("reducer_override")
-        if isinstance(override, str) and not _GLOBAL.match(override):
-            self.problem("options", "reducer_override names a function as module:qualname, "
-                         "not %r" % (override,))
+        for name, what in (("reducer_override", "a function"), ("dispatch_table", "a dict")):
+            value = options.get(name)
+            if isinstance(value, str) and not _GLOBAL.match(value):
+                self.problem("options", "%s names %s as module:qualname, not %r"
+                             % (name, what, value))
 
     def protocol_number(self, field, value, line=None):
         if type(value) is not int or value not in PROTOCOLS:
@@ -663,9 +668,16 @@ class _CaseReader:
         if "loads" in entry and (entry["loads"] is not False or fails or "result" in entry):
             self.problem("streams", "loads is only ever false, for a stream that does not load "
                          "back (so without a result)", self.source.key_line(entry, "loads"))
+        raises = entry.get("raises")
+        if "raises" in entry and (not fails or not isinstance(raises, str)
+                                  or not _EXCEPTION.match(raises)):
+            self.problem("streams", "raises names the exception class (TypeError, "
+                         "PicklingError) of a variant that fails: true, not %r" % (raises,),
+                         self.source.key_line(entry, "raises"))
+            raises = None
         variant = Variant(producer, text, fails=bool(fails), note=entry.get("note"), line=line,
                           result=entry.get("result"), has_result="result" in entry,
-                          loads=entry.get("loads", True) is not False)
+                          loads=entry.get("loads", True) is not False, raises=raises)
         if "stream" in entry:
             variant.text = entry["stream"]
             variant.stream = self.assemble(entry, "stream", "streams")

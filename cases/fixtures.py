@@ -4,9 +4,9 @@ The expected streams in cases/ name these objects by module and qualified
 name (``picklespec.cases.fixtures Plain``), so this module must import, with
 that name, under every interpreter a target may be: CPython 2.7 and 3.6 to
 3.13, and PyPy.  It is written in the subset of Python those share, and keeps
-no state but one: importing it registers three copyreg extension codes
-(`EXTENSION_CODES`, at the end), the only way a real pickler writes EXT1,
-EXT2 and EXT4.  Each class exercises one part of the pickle protocol (PEP 307,
+no state but two: importing it registers three copyreg extension codes
+(`EXTENSION_CODES`), the only way a real pickler writes EXT1, EXT2 and EXT4,
+and four copyreg.pickle reduction functions (`_register_copyreg`).  Each class exercises one part of the pickle protocol (PEP 307,
 PEP 3154, PEP 574), named for what it exercises.
 """
 
@@ -290,3 +290,477 @@ def reduce_builtins(obj):
     if type(obj) is list:
         return (list, (tuple(obj),))
     return NotImplemented
+
+
+# -- recursion through sets, dict keys and BUILD state ------------------------
+
+
+class Node(object):
+    """A hashable instance (identity hash and equality) whose state is its
+    __dict__: it can sit in a set or be a dict key while its state reaches
+    back to that set or dict."""
+
+    def __init__(self, **attrs):
+        self.__dict__.update(attrs)
+
+
+class SetSub(set):
+    """A set subclass: reduced as (SetSub, (items list,), __dict__) at every
+    protocol, so a member that reaches it back is met before it is memoized."""
+
+
+class FrozenSetSub(frozenset):
+    """A frozenset subclass, reduced as (FrozenSetSub, (items list,), __dict__)."""
+
+
+class SelfState(object):
+    """__getstate__ returns a tuple holding the instance itself; __setstate__
+    takes it back: BUILD's state reaches the object being built."""
+
+    def __getstate__(self):
+        return (self, getattr(self, "value", None))
+
+    def __setstate__(self, state):
+        self.me, self.value = state
+
+
+# -- methods, metaclasses ------------------------------------------------------
+
+
+class Methods(object):
+    """A bound method, a classmethod and a staticmethod to pickle."""
+
+    def __init__(self, x=0):
+        self.x = x
+
+    def method(self):
+        return self.x
+
+    @classmethod
+    def cmethod(cls):
+        return cls
+
+    @staticmethod
+    def smethod():
+        return 0
+
+
+class Meta(type):
+    """A metaclass: its classes are still pickled by name."""
+
+
+class MetaReduce(type):
+    """A metaclass with a __reduce__ that is never asked: a class (an
+    instance of type) is saved by name before any reduction is looked up."""
+
+    def __reduce__(cls):
+        raise TypeError("MetaReduce.__reduce__ must not be called")
+
+
+# Made by calling the metaclass: the same under Python 2 and 3 syntax.
+WithMeta = Meta("WithMeta", (object,), {"__module__": __name__})
+WithMetaReduce = MetaReduce("WithMetaReduce", (object,), {"__module__": __name__})
+
+
+try:
+    import enum as _enum
+except ImportError:  # Python 2 has no enum
+    _enum = None
+
+if _enum is not None:
+    class Color(_enum.Enum):
+        """An enum (EnumMeta): a member reduces to (Color, (value,))."""
+
+        RED = 1
+        GREEN = 2
+
+
+# -- dispatch tables and copyreg.pickle ----------------------------------------
+
+
+def reduce_via_table(obj):
+    """A dispatch_table entry for Plain: make(sorted state items)."""
+    return (make, ("table",) + tuple(sorted(obj.__dict__.items())))
+
+
+def reduce_complex_via_table(obj):
+    """A dispatch_table entry for complex: make('complex', real, imag)."""
+    return (make, ("complex", obj.real, obj.imag))
+
+
+def reduce_list_via_table(obj):
+    """A dispatch_table entry for list, which no pickler asks about."""
+    return (make, ("list",))
+
+
+class PlainChild(Plain):
+    """A subclass of Plain: a dispatch table keyed by Plain does not apply."""
+
+
+# dispatch_table: MODULE:NAME options name these dicts.
+DISPATCH_PLAIN = {Plain: reduce_via_table}
+DISPATCH_COMPLEX = {complex: reduce_complex_via_table}
+DISPATCH_LIST = {list: reduce_list_via_table}
+DISPATCH_EMPTY = {}
+
+
+class Registered(object):
+    """A class with a copyreg.pickle registration (made below)."""
+
+    def __init__(self, x=0):
+        self.x = x
+
+
+class RegisteredWithReduce(object):
+    """Has its own __reduce_ex__, but copyreg.pickle's registration wins: the
+    registration says via="copyreg", the class's own reduction keeps `via`."""
+
+    def __init__(self, x=0, via="own"):
+        self.x = x
+        self.via = via
+
+    def __reduce_ex__(self, protocol):
+        return (RegisteredWithReduce, (self.x, self.via))
+
+
+class RegisteredByName(object):
+    """copyreg.pickle's function returns a string: the object is a global."""
+
+
+class RegisteredBad(object):
+    """copyreg.pickle's function returns a value that is no reduce value."""
+
+
+def reduce_registered(obj):
+    return (Registered, (obj.x,))
+
+
+def reduce_registered_with_reduce(obj):
+    return (RegisteredWithReduce, (obj.x, "copyreg"))
+
+
+def reduce_registered_by_name(obj):
+    return "REGISTERED_SINGLETON"
+
+
+def reduce_registered_bad(obj):
+    return 42
+
+
+REGISTERED_SINGLETON = RegisteredByName()
+
+
+def _register_copyreg():
+    try:
+        import copyreg
+    except ImportError:  # Python 2
+        import copy_reg as copyreg
+    copyreg.pickle(Registered, reduce_registered)
+    copyreg.pickle(RegisteredWithReduce, reduce_registered_with_reduce)
+    copyreg.pickle(RegisteredByName, reduce_registered_by_name)
+    copyreg.pickle(RegisteredBad, reduce_registered_bad)
+
+
+_register_copyreg()
+
+
+# -- objects that must not pickle -----------------------------------------------
+
+
+class BadReduce(object):
+    """__reduce__ returns whatever it was made with (a bad reduce value);
+    `fresh` items are called each time (iterators, which a dump uses up)."""
+
+    def __init__(self, value, fresh=()):
+        self.value = value
+        self.fresh = fresh
+
+    def __reduce__(self):
+        if not self.fresh:
+            return self.value
+        return tuple(item() if index in self.fresh else item
+                     for index, item in enumerate(self.value))
+
+
+class BadReduceEx(object):
+    """__reduce_ex__ returns whatever it was made with."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __reduce_ex__(self, protocol):
+        return self.value
+
+
+class GetStateRaises(object):
+    def __getstate__(self):
+        raise ValueError("GetStateRaises.__getstate__ fails")
+
+
+class GetStateLambda(object):
+    """__getstate__ returns a dict holding a lambda."""
+
+    def __getstate__(self):
+        return {"f": LAMBDA}
+
+
+class BadNewArgs(object):
+    """__getnewargs__ returns a list, not a tuple."""
+
+    def __getnewargs__(self):
+        return [1]
+
+
+class BadNewArgsEx(object):
+    """__getnewargs_ex__ returns what it was made with."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __getnewargs_ex__(self):
+        return self.value
+
+
+class Other(object):
+    """A class an instance of another class claims as its __newobj__ class."""
+
+
+class SelfArgs(object):
+    """__reduce__ puts the object itself among its own arguments: the pickler
+    recurses until it gives up."""
+
+    def __reduce__(self):
+        return (make, (self,))
+
+
+class SelfNewArgs(object):
+    """__getnewargs__ returns the object itself: NEWOBJ's arguments recurse."""
+
+    def __getnewargs__(self):
+        return (self,)
+
+
+class NoModule(object):
+    """A class whose __module__ names a module that does not exist."""
+
+
+NoModule.__module__ = "picklespec_no_such_module"
+
+
+class WrongName(object):
+    """A class whose __qualname__ (and __name__) finds another object."""
+
+
+WrongName.__name__ = "Other"
+WrongName.__qualname__ = "Other"
+
+
+def moved_function():
+    return 0
+
+
+moved_function.__module__ = "picklespec_no_such_module"
+
+
+def _local_objects():
+    class Local(object):
+        pass
+
+    def local_function():
+        return 0
+
+    def generator():
+        yield 1
+
+    value = 1
+
+    def closure():
+        return value
+
+    return Local, local_function, generator(), closure.__closure__[0]
+
+
+LocalClass, LOCAL_FUNCTION, GENERATOR, CELL = _local_objects()
+LOCAL_INSTANCE = LocalClass()
+FRAME = sys._getframe()
+CODE = function.__code__
+MODULE = sys
+MEMORYVIEW = memoryview(b"ab")
+PROPERTY = property()
+STATICMETHOD = staticmethod(function)
+CLASSMETHOD = classmethod(function)
+SUPER = super(Methods, Methods())
+STDERR = sys.__stderr__
+_VIEWS = {1: 2}
+DICT_KEYS = _VIEWS.viewkeys() if PY2 else _VIEWS.keys()
+DICT_ITEMS = _VIEWS.viewitems() if PY2 else _VIEWS.items()
+DICT_VALUES = _VIEWS.viewvalues() if PY2 else _VIEWS.values()
+MAPPINGPROXY = type.__dict__["__dict__"].__get__(Plain)  # Plain.__dict__, a mappingproxy
+
+
+def _weak():
+    import weakref
+    return weakref.ref(Plain)
+
+
+WEAKREF = _weak()
+
+
+def _locks():
+    import threading
+    return threading.RLock(), threading.Lock(), threading.Condition()
+
+
+RLOCK, LOCK, CONDITION = _locks()
+
+
+def _deep(depth, wrap):
+    value = None
+    for _ in range(depth):
+        value = wrap(value)
+    return value
+
+
+# Deeper than any recursion limit a pickler runs with (the worker raises
+# Python's to 10000): pickling them reaches the limit.
+DEEP_LIST = _deep(100000, lambda v: [v])
+DEEP_TUPLE = _deep(100000, lambda v: (v,))
+DEEP_DICT = _deep(100000, lambda v: {"a": v})
+DEEP_INSTANCE = _deep(100000, lambda v: Plain(a=v))
+
+BAD_REDUCE_INT = BadReduce(42)
+BAD_REDUCE_NONE = BadReduce(None)
+BAD_REDUCE_LIST = BadReduce([make, ()])
+BAD_REDUCE_EMPTY = BadReduce(())
+BAD_REDUCE_ONE = BadReduce((make,))
+BAD_REDUCE_SEVEN = BadReduce((make, (), None, None, None, None, None))
+BAD_REDUCE_NOT_CALLABLE = BadReduce((42, ()))
+BAD_REDUCE_ARGS_LIST = BadReduce((make, [1]))
+BAD_REDUCE_ARGS_NONE = BadReduce((make, None))
+BAD_REDUCE_ARGS_INT = BadReduce((make, 1))
+BAD_REDUCE_LISTITEMS_LIST = BadReduce((list, (), None, [1]))
+BAD_REDUCE_DICTITEMS_DICT = BadReduce((make, (), None, None, {1: 2}))
+BAD_REDUCE_DICTITEMS_NOT_PAIRS = BadReduce((make, (), None, None, lambda: iter([1, 2])), fresh=(4,))
+BAD_REDUCE_DICTITEMS_TRIPLES = BadReduce((make, (), None, None, lambda: iter([(1, 2, 3)])), fresh=(4,))
+BAD_REDUCE_SETTER_INT = BadReduce((make, (), {"a": 1}, None, None, 42))
+BAD_REDUCE_NAME_MISSING = BadReduce("NO_SUCH_NAME")
+BAD_REDUCE_NAME_OTHER = BadReduce("SINGLETON")
+BAD_REDUCE_ARGS_LAMBDA = BadReduce((make, (LAMBDA,)))
+BAD_REDUCE_STATE_LAMBDA = BadReduce((make, (), {"f": LAMBDA}))
+BAD_REDUCE_LISTITEMS_LAMBDA = BadReduce((make, (), None, lambda: iter([LAMBDA])), fresh=(3,))
+BAD_REDUCE_EX_INT = BadReduceEx(42)
+BAD_REDUCE_EX_ONE = BadReduceEx((make,))
+
+
+def _copyreg():
+    try:
+        import copyreg
+    except ImportError:  # Python 2
+        import copy_reg as copyreg
+    return copyreg
+
+
+_newobj = _copyreg().__newobj__
+
+# __reduce__ values naming copyreg.__newobj__ (NEWOBJ) with bad arguments.
+BAD_NEWOBJ_EMPTY = BadReduce((_newobj, ()))
+BAD_NEWOBJ_NOT_CLASS = BadReduce((_newobj, (42,)))
+BAD_NEWOBJ_OTHER_CLASS = BadReduce((_newobj, (Other,)))
+BAD_NEWOBJ_ARGS_LIST = BadReduce((_newobj, [BadReduce]))
+BAD_NEWARGS = BadNewArgs()
+BAD_NEWARGS_EX_LIST = BadNewArgsEx([(), {}])
+BAD_NEWARGS_EX_ONE = BadNewArgsEx(((),))
+BAD_NEWARGS_EX_ARGS_LIST = BadNewArgsEx(([], {}))
+BAD_NEWARGS_EX_KWARGS_LIST = BadNewArgsEx(((), []))
+SELF_ARGS = SelfArgs()
+SELF_NEWARGS = SelfNewArgs()
+GETSTATE_RAISES = GetStateRaises()
+GETSTATE_LAMBDA = GetStateLambda()
+REGISTERED_BAD = RegisteredBad()
+
+
+# -- subclasses of built-in types, a namedtuple ----------------------------------
+
+
+class IntSub(int):
+    """An int subclass: reduced by object.__reduce_ex__ with the int as argument."""
+
+
+class FloatSub(float):
+    """A float subclass."""
+
+
+class StrSub(str):
+    """A str subclass (Python 2: a str, that is bytes, subclass)."""
+
+
+class TupleSub(tuple):
+    """A tuple subclass."""
+
+
+class ComplexSub(complex):
+    """A complex subclass."""
+
+
+def _namedtuple():
+    import collections
+    return collections.namedtuple("Point", "x y")
+
+
+Point = _namedtuple()
+Point.__module__ = __name__
+
+
+# -- more reduction paths ------------------------------------------------------------
+
+
+class SlotsChild(Slots):
+    """A subclass adding a slot: the slots of every class in the MRO are saved."""
+
+    __slots__ = ("c",)
+
+
+class SlotsGetState(object):
+    """__slots__ with __getstate__/__setstate__: picklable at protocols 0 and 1 too."""
+
+    __slots__ = ("a",)
+
+    def __getstate__(self):
+        return {"a": self.a}
+
+    def __setstate__(self, state):
+        self.a = state["a"]
+
+
+class GetStateNone(object):
+    """__getstate__ returns None: no BUILD is written, __setstate__ is never called."""
+
+    def __getstate__(self):
+        return None
+
+    def __setstate__(self, state):
+        raise TypeError("GetStateNone.__setstate__ must not be called")
+
+
+class SetItemOnly(object):
+    """Not a dict, but has __setitem__: __reduce__ returns dictitems (SETITEMS
+    on an object that is no dict calls __setitem__ once per pair)."""
+
+    def __init__(self):
+        self.items = {}
+
+    def __setitem__(self, key, value):
+        self.items[key] = value
+
+    def __reduce__(self):
+        return (SetItemOnly, (), None, None, iter(sorted(self.items.items())))
+
+
+class ReduceSixNone(object):
+    """A six-item __reduce__ whose state setter is None: BUILD as usual."""
+
+    def __init__(self, x=0):
+        self.x = x
+
+    def __reduce__(self):
+        return (ReduceSixNone, (), {"x": self.x}, None, None, None)

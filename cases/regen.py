@@ -22,7 +22,9 @@ rewritten; the rest of the file (comments, order, the other cases) is kept
 byte for byte, and comments inside a rewritten ``streams:`` block are not
 (a variant's `note` is).
 
-A pickler that refuses an object gives a ``fails: true`` variant; an object
+A pickler that refuses an object gives a ``fails: true`` variant, with
+``raises:`` the name of the exception class it raised (the worker's answer
+names it); an object
 that cannot exist in that interpreter (a class it lacks) gives no variant.
 This is a maintainer's tool, never run in CI.
 
@@ -67,21 +69,25 @@ def worker_command(python, kind):
 class Slot:
     """A variant while it is being edited: the producers it names, and what they write."""
 
-    def __init__(self, points, stream=None, text=None, fails=False, note=None, original=None):
+    def __init__(self, points, stream=None, text=None, fails=False, note=None, original=None,
+                 raises=None):
         self.points = set(points)
         self.stream = stream
         self.text = text
         self.fails = fails
         self.note = note
         self.original = original  # the Variant read from the file, if any
+        self.raises = raises  # the exception class name of a failing variant
 
     @classmethod
     def of(cls, variant):
         return cls(variant.producer.points(), variant.stream, variant.text, variant.fails,
-                   variant.note, variant)
+                   variant.note, variant, variant.raises)
 
-    def same_outcome(self, stream, fails):
-        return self.fails == fails and (fails or self.stream == stream)
+    def same_outcome(self, stream, fails, raises=None):
+        if fails:
+            return self.fails and self.raises == raises
+        return not self.fails and self.stream == stream
 
     def producer_text(self):
         if self.original is not None and self.points == self.original.producer.points():
@@ -101,7 +107,8 @@ def _show_outcome(slot):
     if slot is None:
         return []
     if slot.fails:
-        return ["fails: true" + (" (%s)" % slot.note if slot.note else "")]
+        return ["fails: true" + (" raises %s" % slot.raises if slot.raises else "")
+                + (" (%s)" % slot.note if slot.note else "")]
     return slot.text.splitlines()
 
 
@@ -129,7 +136,8 @@ class Regenerator:
         return answer
 
     def dump(self, case, protocol):
-        """(stream, fails, note) from the producer; None if the object cannot exist there."""
+        """(stream, fails, note, raises) from the producer; None if the object cannot exist
+        there."""
         request = {"op": "dump", "protocol": protocol, "object": model.to_json(case.object)}
         if case.options:
             request["options"] = _request_options(case.options)
@@ -137,18 +145,18 @@ class Regenerator:
         if answer.get("ok"):
             data = bytes.fromhex(answer["data"])
             self.check_buffers(case, protocol, answer.get("buffers"))
-            return data, False, None
+            return data, False, None, None
         kind = answer.get("kind")
         message = _ADDRESS.sub("", answer.get("message", ""))
         if kind == "unpicklable":
-            return None, True, "%s: %s" % (self.producer, message)
+            return None, True, "%s: %s" % (self.producer, message), answer.get("exception")
         if kind in ("unavailable", "unsupported"):  # reducer_override before 3.8
             return None
         raise RuntimeError("%s protocol %d: %s: %s" % (case.id, protocol, kind, message))
 
     def check_buffers(self, case, protocol, buffers):
         expected = [bytes(b) for b in case.load_options.get("buffers", [])]
-        got = [bytes.fromhex(b) for b in buffers or []]
+        got = [bytes(model.from_json(b)) for b in buffers or []]
         if (buffers or expected) and got != expected:
             self.say("warning: %s protocol %d: %s gives out-of-band buffers %r, the case's "
                      "load-options say %r" % (case.id, protocol, self.producer, got, expected))
@@ -182,17 +190,17 @@ class Regenerator:
             self.show(case, protocol, current, None)
             self.drop(slots, current)
             return True
-        stream, fails, note = outcome
-        if current is not None and current.same_outcome(stream, fails):
+        stream, fails, note, raises = outcome
+        if current is not None and current.same_outcome(stream, fails, raises):
             self.counts["same"] += 1
             return False
         self.counts["changed"] += 1
         text = None if fails else disassemble(stream)
-        new = Slot({self.point}, stream, text, fails, note)
+        new = Slot({self.point}, stream, text, fails, note, raises=raises)
         self.show(case, protocol, current, new)
         if current is not None:
             self.drop(slots, current)
-        target = next((s for s in slots if s.same_outcome(stream, fails)), None)
+        target = next((s for s in slots if s.same_outcome(stream, fails, raises)), None)
         if target is not None:
             target.points.add(self.point)
         else:
@@ -291,6 +299,8 @@ def streams_lines(column, streams, lines=()):
             out.append("%s    - producer: %s" % (pad, slot.producer_text()))
             if slot.fails:
                 out.append(pad + "      fails: true")
+                if slot.raises:
+                    out.append(pad + "      raises: " + slot.raises)
             else:
                 text = slot.text
                 out.append(pad + "      stream: |" + ("" if text.endswith("\n") else "-"))

@@ -195,8 +195,10 @@ def _text(exc):
     return text
 
 
-def _with_hooks(cls, hooks):
-    """An instance-maker for cls with the hooks (name -> function) set.
+def _with_hooks(cls, hooks, attributes=None):
+    """An instance-maker for cls with the hooks (name -> function) set, and
+    the attributes (name -> value: a pickler's dispatch_table) as class
+    attributes, where the C pickler looks them up when it is made.
 
     Python 3's C classes make the hook attributes read-only but may be
     subclassed; Python 2's cPickle.Pickler and Unpickler are factory
@@ -205,9 +207,10 @@ def _with_hooks(cls, hooks):
     whose instances take them too.
     """
     if isinstance(cls, type):
-        return type(cls.__name__, (cls,), dict(
-            (name, (lambda hook: lambda self, *args: hook(*args))(hook))
-            for name, hook in hooks.items()))
+        namespace = dict((name, (lambda hook: lambda self, *args: hook(*args))(hook))
+                         for name, hook in hooks.items())
+        namespace.update(attributes or {})
+        return type(cls.__name__, (cls,), namespace)
 
     def make(*args, **kwargs):
         obj = cls(*args, **kwargs)
@@ -305,11 +308,22 @@ def dump(kind, request):
             hooks["reducer_override"] = _named(options["reducer_override"])
         except Exception as exc:
             return _error("unavailable", exc)
+    attributes = {}
+    if "dispatch_table" in options:
+        # Pickler.dispatch_table (Python 3.3+): a fixture dict mapping classes
+        # to reduction functions, consulted before copyreg.dispatch_table.
+        if PY2:
+            return {"ok": False, "kind": "unsupported",
+                    "message": "Python 2 picklers have no dispatch_table"}
+        try:
+            attributes["dispatch_table"] = _named(options["dispatch_table"])
+        except Exception as exc:
+            return _error("unavailable", exc)
     sequence = options.get("sequence") == "true"
     if sequence and not isinstance(obj, list):
         return {"ok": False, "kind": "protocol", "message": "sequence: the object is not a list"}
     try:
-        pickler = _with_hooks(pickler_class, hooks)(out, protocol, **kwargs)
+        pickler = _with_hooks(pickler_class, hooks, attributes)(out, protocol, **kwargs)
         # sequence: the items, one dump each, through one pickler sharing its memo
         for index, item in enumerate(obj if sequence else [obj]):
             if index and options.get("clear_memo") == "true":

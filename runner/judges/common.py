@@ -256,5 +256,13 @@ def model_of(target):
     return profile.model if profile is not None else ()
 
 
+def python_exceptions(target):
+    """Whether the target's exceptions are Python's (its hello's kind is c, py
+    or reference), so the exception types cases record (a reject case's
+    `exception`, a failing dump variant's `raises`) can be compared with its."""
+    hello = getattr(target, "hello", None) or {}
+    return hello.get("kind") in ("c", "py", "reference")
+
+
 def is_failure(answer):
     return isinstance(answer, AdapterFailure)

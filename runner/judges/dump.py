@@ -33,7 +33,7 @@ from picklespec.reference.normalize import normalize
 
 from ..difference import first_difference
 from ..results import Result
-from .common import Call, compared, failure, is_failure, loaded, ranges, what
+from .common import Call, compared, failure, is_failure, loaded, python_exceptions, ranges, what
 
 __all__ = ["check_dump", "check_producer_dump", "readable_options"]
 
@@ -57,7 +57,7 @@ def check_dump(prep, protocol, target, oracle, out, oracle_problem=""):
         out.extend(failure(base, c, answer) for c in checks)
         return
     if word != "ok":
-        out.extend(_dump_refused(word, detail, own, reference, target, base))
+        out.extend(_dump_refused(word, detail, own, reference, target, base, answer))
         return
     data = bytes.fromhex(answer["data"])
     out.append(_dump_bytes(data, own, target, base))
@@ -93,7 +93,7 @@ def _no_expectation(target):
     return "no expectation for %s" % target.producer
 
 
-def _dump_refused(word, detail, own, reference, target, base):
+def _dump_refused(word, detail, own, reference, target, base, answer):
     if word == "unsupported":
         return [Result(check=c, outcome="unsupported", message=detail, **base)
                 for c in ("dump-bytes", "dump-equivalent", "dump-readable")]
@@ -115,6 +115,11 @@ def _dump_refused(word, detail, own, reference, target, base):
     out = []
     if own is None:
         out.append(Result(check="dump-bytes", outcome="skip", message=_no_expectation(target), **base))
+    elif own.fails and own.raises and python_exceptions(target) \
+            and answer.get("exception") != own.raises:
+        out.append(Result(check="dump-bytes", outcome="fail", message="fails with %s, where %s "
+                          "raises %s: %s" % (answer.get("exception"), own.producer_text,
+                                             own.raises, detail), **base))
     elif own.fails:
         out.append(Result(check="dump-bytes", outcome="pass",
                           message="fails, as %s does: %s" % (own.producer_text, detail), **base))

@@ -30,7 +30,8 @@ from picklespec.reference import model
 from ..results import Result
 from ..projections import viewed
 from .common import (MISSING_MODULE, Call, compared, failure, is_failure, loaded, model_of,
-                     non_load, not_read, object_text, one_line, projected, what)
+                     non_load, not_read, object_text, one_line, projected, python_exceptions,
+                     what)
 
 __all__ = ["check_load_case", "check_variant_loads", "JUDGES"]
 
@@ -75,7 +76,7 @@ def _judge_reject(prep, target, answer, base):
     if is_failure(answer):
         return failure(base, "reject", answer)
     recorded = getattr(prep.case, "exception", None)
-    if recorded is not None and word in ("rejected", "unclean") and _python_exceptions(target):
+    if recorded is not None and word in ("rejected", "unclean") and python_exceptions(target):
         raised = [answer.get("exception")] + list(answer.get("exception_bases") or ())
         if recorded in raised:  # what every CPython 3.6-3.13 raises for this stream
             return Result(check="reject", outcome="pass",
@@ -98,13 +99,6 @@ def _judge_reject(prep, target, answer, base):
                 pass
         return result
     return non_load("reject", word, detail, base)
-
-
-def _python_exceptions(target):
-    """Whether the target's exceptions are Python's, so a case's `exception`
-    (a Python exception type) can be compared with them."""
-    hello = getattr(target, "hello", None) or {}
-    return hello.get("kind") in ("c", "py", "reference")
 
 
 def _judge_defined(prep, target, answer, base):

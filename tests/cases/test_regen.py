@@ -436,3 +436,29 @@ def test_a_dump_case_never_names_a_dangerous_global(tmp_path):
     assert [p for p in problems if p[0] == "object"] == [
         ("object", "a dump case never names a dangerous global (os:system): real "
                    "interpreters build its object and load its streams")]
+
+
+def test_regen_records_the_exception_class(tmp_path, capsys):
+    path = tmp_path / "dump" / "fails.yaml"
+    path.parent.mkdir()
+    path.write_text("""\
+cases:
+  - id: regen-generator
+    title: a generator cannot be pickled
+    tags: [unpicklable]
+    object: !global picklespec.cases.fixtures:GENERATOR
+    protocols: [2]
+    streams:
+      2:
+        - producer: %s
+          fails: true
+          raises: PicklingError
+""" % PRODUCER, encoding="utf-8")
+    status, out = run(path, capsys)
+    assert status == 0
+    [(case, _)] = corpus.read_file(str(path)).cases
+    [variant] = case.streams[2]
+    assert variant.fails and variant.raises == "TypeError"  # what _pickle raises, not the file's
+    assert "-fails: true raises PicklingError" in out.out
+    status, out = run(path, capsys)
+    assert "1 streams as recorded, 0 differ" in out.err

@@ -357,6 +357,42 @@ def test_dump_that_must_fail(tmp_path, opened):
     assert ("load", 4) not in got  # no stream to read
 
 
+RAISES = """\
+- id: buffer-raises-picklingerror
+  title: a PickleBuffer below protocol 5 raises PicklingError
+  tags: [buffers]
+  object: !buffer {data: !bytes 'ab', readonly: true}
+  protocols: [4]
+  streams:
+    4:
+      - producer: cpython-3.8..3.13-c+py
+        fails: true
+        raises: PicklingError
+- id: buffer-raises-typeerror
+  title: a case recording another exception class than CPython raises
+  tags: [buffers]
+  object: !buffer {data: !bytes 'ab', readonly: true}
+  protocols: [4]
+  streams:
+    4:
+      - producer: cpython-3.8..3.13-c+py
+        fails: true
+        raises: TypeError
+"""
+
+
+def test_dump_that_must_fail_compares_the_exception_class(tmp_path, opened):
+    cases = read_cases(tmp_path, "dump", RAISES)
+    for kind in ("c", "py"):
+        same = results(cases["buffer-raises-picklingerror"], opened[kind], opened["reference"])
+        assert same["dump-bytes", 4].outcome == "pass"
+        other = results(cases["buffer-raises-typeerror"], opened[kind], opened["reference"])
+        assert other["dump-bytes", 4].outcome == "fail"
+        assert other["dump-bytes", 4].message.startswith(
+            "fails with PicklingError, where cpython-3.8..3.13-c+py raises TypeError")
+        assert other["dump-equivalent", 4].outcome == "pass"  # it does fail, as expected
+
+
 def test_dump_readable_needs_the_reference(tmp_path, opened):
     cases = read_cases(tmp_path, "dump", DUMPS)
     out = []

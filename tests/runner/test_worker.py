@@ -178,6 +178,26 @@ def test_reducer_override(label, kind):
                 assert data == b"\x80\x02K\x05."
 
 
+@pytest.mark.parametrize("label, kind", KINDS)
+def test_dispatch_table_and_exception_class(label, kind):
+    worker, hello = _worker(label, kind)
+    with worker:
+        plain = model.to_json(model.Object(model.Global(FIXTURES, "Plain"), (), via="newobj",
+                                           state={"a": 1}))
+        answer = worker.request({"op": "dump", "protocol": 2, "object": plain,
+                                 "options": {"dispatch_table": FIXTURES + ":DISPATCH_PLAIN"}})
+        if hello["version"].startswith("2."):
+            assert answer["ok"] is False and answer["kind"] == "unsupported"
+        else:
+            data = bytes.fromhex(answer["data"])
+            assert b"picklespec.cases.fixtures\nmake\n" in data and b"Plain" not in data
+        # a refused object is answered with the class of the exception raised
+        lock = {"type": "global", "module": FIXTURES, "name": "GENERATOR"}
+        answer = worker.request({"op": "dump", "protocol": 2, "object": lock})
+        assert answer["ok"] is False and answer["kind"] == "unpicklable"
+        assert answer["exception"] == ("PicklingError" if kind == "reference" else "TypeError")
+
+
 EXT240 = "8002" + "82f0" + "2e"  # PROTO 2, EXT1 240, STOP
 
 
