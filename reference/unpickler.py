@@ -455,8 +455,9 @@ class Unpickler:
         """READONLY_BUFFER: a read-only view of obj (obj itself if read-only)."""
         try:
             view = memoryview(obj)
-        except TypeError:
-            raise StackError("READONLY_BUFFER: a %s is not a buffer" % type(obj).__name__) from None
+        except TypeError:  # a TypeError in both CPython unpicklers too
+            raise OperandTypeError("READONLY_BUFFER: a %s is not a buffer"
+                                   % type(obj).__name__) from None
         with view:
             return obj if view.readonly else view.toreadonly()
 

@@ -52,8 +52,10 @@ import sys
 import threading
 import time
 
-from .adapter import DEFAULT_MEMORY_MB, AdapterFailure
-from .checks import _what, python2_view
+from picklespec.process import DEFAULT_MEMORY_MB, AdapterFailure
+from . import wire
+from .profile import read_profile
+from .projections import python2_view
 from .fuzz_grammar import ALLOWED_GLOBALS, RandomSource, generate, value
 from .fuzz_minimize import minimize
 from .targets import BUILTINS, UsageError, open_targets, parse_targets
@@ -71,9 +73,10 @@ class Outcome(collections.namedtuple("Outcome", "cls detail")):
     exception type name, or for ``value`` the tagged JSON text of the result."""
 
 
-def outcome_of(answer, python2=False):
-    """(Outcome, message) for an answer dict or AdapterFailure."""
-    what, message = _what(answer)
+def outcome_of(answer, python2=False, profile=None):
+    """(Outcome, message) for an answer dict or AdapterFailure; clean or
+    unclean as the runner judges it, from the target's profile."""
+    what, message = wire.outcome_of(answer, profile)
     if what == "ok" and "data" in answer and "object" not in answer:  # a dump
         return Outcome("bytes", str(answer.get("data"))), ""
     if what == "unpicklable":
@@ -113,6 +116,7 @@ class _InProcess:
         self.load_options = frozenset(self.hello.get("load_options") or ())
         self.dump_protocols = frozenset(self.hello.get("dump_protocols") or ())
         self.python2 = False
+        self.profile = read_profile(self.hello)
         self.where = "in process"
 
     def load_all(self, requests, stop=None):
@@ -145,6 +149,7 @@ class _Remote:
         self.load_options = target.load_options
         self.dump_protocols = target.dump_protocols
         self.python2 = target.python2
+        self.profile = getattr(target, "profile", None)
         self.where = "through its adapter" if not target.spec.kind else "in a worker"
 
     def load_all(self, requests, stop=None):
@@ -295,7 +300,7 @@ class Fuzzer:
         return answers
 
     def outcomes(self, answers, i):
-        return [outcome_of(answers[t.name][i], self.python2) for t in self.targets]
+        return [outcome_of(answers[t.name][i], self.python2, t.profile) for t in self.targets]
 
     def probe(self, data):
         self.probes += 1
