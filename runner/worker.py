@@ -16,15 +16,17 @@ stdout, until stdin closes.  runner/PROTOCOL.md documents the requests; any
 program in any language that answers them is a target.
 
 The worker has no dependencies: it imports picklespec's object model
-(reference/model.py) and the case fixtures (cases/fixtures.py) from the files
-next to it, registering the packages they belong to by hand so the fixture
-classes keep the module name ``picklespec.cases.fixtures`` that the expected
-streams contain, under every interpreter.
+(reference/model.py), the case fixtures (cases/fixtures.py) and the scanner
+ground truth's recorder (cases/recording.py) from the files next to it,
+registering the packages they belong to by hand so the fixture classes keep
+the module name ``picklespec.cases.fixtures`` that the expected streams
+contain, under every interpreter.
 
 Besides the protocol's requests, ``{"op": "record", ...}`` is how ``picklespec
-cases regen`` records the globals a load case's stream resolves: find_class
-records each request and returns an inert stand-in, so nothing named is ever
-imported or run (`record`, below).  Real loads refuse the dangerous globals of
+cases regen`` records the globals a load case's stream resolves: this kind's
+unpickler loads it through cases/recording.py, whose find_class records each
+request and returns an inert stand-in, so nothing named is ever imported or
+run (`record`, below).  Real loads refuse the dangerous globals of
 cases/dangerous.py as a second lock (`_guard_dangerous_globals`).
 
 Nothing else may reach stdout: what code under test prints goes to stderr,
@@ -80,6 +82,7 @@ def _register_packages():
 
 
 _register_packages()
+from picklespec.cases import recording  # noqa: E402
 from picklespec.reference import effects, model  # noqa: E402
 
 PY2 = sys.version_info[0] == 2
@@ -243,21 +246,6 @@ def _restricted(allowed):
     return find_class
 
 
-def _forget_extensions():
-    """Empty copyreg's cache of loaded extension codes.
-
-    CPython's unpicklers (both kinds, every version) consult find_class for
-    an EXT code only the first time the process meets it, then take the
-    object from copyreg._extension_cache: a restricted load is judged as in
-    a fresh process, whatever the worker loaded before.
-    """
-    try:
-        import copyreg
-    except ImportError:  # Python 2
-        import copy_reg as copyreg
-    copyreg._extension_cache.clear()
-
-
 _MODELS = {}  # tagged JSON text -> model value, for the latest objects
 
 
@@ -366,10 +354,8 @@ def _persistent_load(pid):
     return model.PersistentId(pid)
 
 
-def load(kind, request):
-    unpickler_class = implementation(kind)[1]
-    options = request.get("options") or {}
-    data = _unhex(request["data"])
+def _load_kwargs(options):
+    """The unpickler's own arguments a load's options give (none on Python 2)."""
     kwargs = {}
     if not PY2:
         for name in ("encoding", "errors"):
@@ -379,14 +365,25 @@ def load(kind, request):
             kwargs["fix_imports"] = options["fix_imports"] == "true"
         if "buffers" in options:
             kwargs["buffers"] = [_buffer(b) for b in options["buffers"]]
-    elif options.get("encoding") not in (None, "ASCII", "ascii"):
+    return kwargs
+
+
+def load(kind, request):
+    unpickler_class = implementation(kind)[1]
+    options = request.get("options") or {}
+    data = _unhex(request["data"])
+    kwargs = _load_kwargs(options)
+    if PY2 and options.get("encoding") not in (None, "ASCII", "ascii"):
         return {"ok": False, "kind": "unsupported",
                 "message": "Python 2 unpicklers take no encoding"}
     hooks = {"persistent_load": _persistent_load}
     import picklespec.cases.fixtures  # noqa: F401  (registers the corpus's extension codes)
     if "allow_globals" in options:
         hooks["find_class"] = _restricted(options["allow_globals"])
-        _forget_extensions()
+        # CPython's unpicklers consult find_class for an EXT code only the
+        # first time the process meets it: a restricted load is judged as
+        # in a fresh process, whatever the worker loaded before.
+        recording.forget_extensions()
     try:
         stream = io.BytesIO(data)
         unpickler = _with_hooks(unpickler_class, hooks)(stream, **kwargs)
@@ -419,100 +416,30 @@ def load(kind, request):
 # -- recording the globals a stream resolves (cases regen) --------------------
 #
 # {"op": "record", "data": HEX, "options": {...}} loads the stream with this
-# kind's unpickler and a find_class that records each request ("module:name"
-# as passed to it) and returns an inert stand-in: a fresh class that records
-# being called -- as a function (REDUCE, INST/OBJ with arguments), through
-# __new__ (NEWOBJ, NEWOBJ_EX, INST/OBJ without arguments) -- and gives back an
-# Inert object, on which calls, BUILD, APPEND(S), SETITEM(S) and ADDITEMS do
-# nothing.  The named module is never imported and nothing it names is ever
-# reached.  EXT codes go through copyreg's registry to find_class, as in every
-# CPython, with the extension cache emptied before and after.  allow_globals
-# is not applied (the recorder takes find_class's place); the other load
-# options are.  The answer: "finds" and "calls" (lists of "module:name"),
-# "events" (each call with its number of arguments; "call" null for a call
-# of something no find_class gave, such as a call's result), and how the load
-# ended ("outcome": "loaded" or "rejected", with "exception" and "message").
-
-
-def _label(module, name):
-    def text(value):
-        return value.decode("latin-1") if isinstance(value, bytes) else value
-    return u"%s:%s" % (text(module), text(name))
-
-
-def _recorder():
-    """(find_class, finds, calls, events): a recording find_class and its records."""
-    finds, calls, events = [], [], []
-
-    def nothing(*args, **kwargs):
-        return None
-
-    def called(label, args, kwargs):
-        if label is not None:
-            calls.append(label)
-        events.append({"call": label, "args": len(args) + len(kwargs)})
-        return Inert()
-
-    class Inert(object):
-        """What a call of a stand-in gives: inert, whatever is done to it."""
-
-        def __call__(self, *args, **kwargs):
-            return called(None, args, kwargs)
-
-        __setstate__ = append = extend = add = __setitem__ = nothing
-
-    class StandIn(type):
-        """The type of a stand-in: calling one records the call."""
-
-        def __call__(cls, *args, **kwargs):
-            return called(cls._picklespec_label, args, kwargs)
-
-        __setitem__ = nothing  # SETITEM(S) on a found object itself
-
-    def find_class(module, name):
-        label = _label(module, name)
-        finds.append(label)
-
-        def __new__(cls, *args, **kwargs):
-            return called(label, args, kwargs)
-
-        return StandIn("StandIn", (object,), {
-            "__new__": __new__, "_picklespec_label": label, "__module__": "picklespec.record",
-            "__setstate__": staticmethod(nothing), "append": staticmethod(nothing),
-            "extend": staticmethod(nothing), "add": staticmethod(nothing)})
-    return find_class, finds, calls, events
+# kind's unpickler through cases/recording.py: find_class records each request
+# ("module:name" as passed to it) and returns an inert stand-in, so nothing
+# named is ever imported or run.  allow_globals is not applied (the recorder
+# takes find_class's place); the other load options are.  The answer: "finds"
+# and "calls" (lists of "module:name"), "events" (each call with its number of
+# arguments; "call" null for a call of something no find_class gave, such as
+# a call's result), and how the load ended ("outcome": "loaded" or
+# "rejected", with "exception" and "message").
 
 
 def record(kind, request):
     unpickler_class = implementation(kind)[1]
     options = request.get("options") or {}
-    data = _unhex(request["data"])
-    kwargs = {}
-    if not PY2:
-        for name in ("encoding", "errors"):
-            if name in options:
-                kwargs[name] = options[name]
-        if "fix_imports" in options:
-            kwargs["fix_imports"] = options["fix_imports"] == "true"
-        if "buffers" in options:
-            kwargs["buffers"] = [_buffer(b) for b in options["buffers"]]
-    find_class, finds, calls, events = _recorder()
-    hooks = {"persistent_load": _persistent_load, "find_class": find_class}
-    answer = {"ok": True, "outcome": "loaded"}
-    import picklespec.cases.fixtures  # noqa: F401  (registers the corpus's extension codes)
-    _forget_extensions()
-    try:
-        stream = io.BytesIO(data)
-        unpickler = _with_hooks(unpickler_class, hooks)(stream, **kwargs)
-        unpickler.load()
-        while options.get("sequence") == "true" and stream.tell() < len(data):
-            unpickler.load()
-    except Exception as exc:
-        answer = _error("rejected", exc)
+
+    def open_unpickler(stream, hooks, **kwargs):
+        return _with_hooks(unpickler_class, hooks)(stream, **kwargs)
+
+    found = recording.record(_unhex(request["data"]), open_unpickler,
+                             sequence=options.get("sequence") == "true", **_load_kwargs(options))
+    answer = {"ok": True, "outcome": found.outcome}
+    if found.exception is not None:
+        answer.update(_error("rejected", found.exception))
         answer.update({"ok": True, "outcome": "rejected"})
-    finally:
-        _forget_extensions()  # the stand-ins must not answer a later load's EXT
-    answer.update({"finds": finds, "calls": calls, "events": events})
+    answer.update({"finds": found.finds, "calls": found.calls, "events": found.events})
     return answer
 
 

@@ -447,7 +447,7 @@ def unpickler_load(unpickler_class, method="load", options=LOAD_OPTIONS):
         hooks = {"persistent_load": worker._persistent_load}
         if "allow_globals" in given:
             hooks["find_class"] = worker._restricted(given["allow_globals"])
-            worker._forget_extensions()
+            worker.recording.forget_extensions()  # judged as in a fresh process
         stream = io.BytesIO(data)
         unpickler = worker._with_hooks(unpickler_class, hooks)(stream, **kwargs)
         if given.get("sequence") == "true":

@@ -4,9 +4,10 @@
     on every stream CPython loads -- an accept case's, a dump case's
     canonical one -- the scanner's ``finds`` (and ``calls``, unless it
     answers null) are held to the ground truth: the case's recorded
-    ``finds``/``calls`` when the corpus has them, else what CPython's
-    unpickler asks ``find_class`` for, recorded with inert stand-ins
-    (runner/scan_truth.py).  A global the scanner missed fails the cell,
+    ``finds``/``calls`` when the corpus has them, else what this
+    interpreter's C unpickler asks ``find_class`` for, recorded with inert
+    stand-ins (cases/recording.py, as ``picklespec cases regen`` records
+    the corpus).  A global the scanner missed fails the cell,
     and so does a *false alarm*, a global it reports that CPython never
     resolves.  A scanner that reports only what it deems unsafe
     (``scan_reports: "unsafe"``) is held to the globals in `UNSAFE` (and
@@ -17,8 +18,9 @@
     scanner.
 """
 
+from picklespec.cases import recording
+
 from ..results import Result
-from ..scan_truth import NoTruth, record
 from .common import Call, failure, is_failure, not_read, what
 
 __all__ = ["check_scan", "UNSAFE", "is_unsafe"]
@@ -62,14 +64,19 @@ def _truth(prep, data):
     if getattr(case, "finds", None) is not None and bytes(data) == (case.data or b""):
         truth = (list(case.finds), list(getattr(case, "calls", None) or []))
     else:
-        options = case.load_options or {}
-        try:
-            found = record(data, encoding=options.get("encoding", "ASCII"),
-                           errors=options.get("errors", "strict"), buffers=options.get("buffers"),
-                           sequence=case.options.get("sequence") is True)
+        options = dict(case.load_options or {})
+        # a dump case's sequence is a dump option: its stream holds every pickle
+        sequence = options.pop("sequence", None) is True or case.options.get("sequence") is True
+        options.pop("allow_globals", None)  # the recorder takes find_class's place
+        found = recording.record(bytes(data), sequence=sequence, **options)
+        if found.exception is None:
             truth = (found.finds, found.calls)
-        except NoTruth as exc:
-            truth = "CPython's unpickler does not load it with stand-ins: %s" % exc
+        else:
+            # A load that stops with stand-ins may stop where the real one
+            # would not; only a recorded case says what a failing stream
+            # resolves (reviewed with every producer by cases regen).
+            truth = "CPython's unpickler does not load it with stand-ins: %s: %s" % (
+                type(found.exception).__name__, found.exception)
     prep.truth[key] = truth
     return truth
 

@@ -45,7 +45,7 @@ def make(mode="good"):
         del hello["clean_exceptions"]
         hello["model"] = ["no-such-projection"]
     load = kit.unpickler_load(pickle._Unpickler if sys.version_info[0] > 2 else pickle.Unpickler,
-                              options=["sequence"])
+                              options=["sequence", "allow_globals"])
 
     def loud_load(data, options):
         print("the library talks on stdout")
@@ -65,7 +65,7 @@ def make(mode="good"):
             return "not a pair"  # a bug in the adapter: answered internal, and it goes on
         return ["builtins:print"], None
 
-    hello["load_options"] = ["sequence"]
+    hello["load_options"] = ["sequence", "allow_globals"]
     return kit.Adapter(hello, load=loud_load, dump=kit.pickler_dump(pickle._Pickler if sys.version_info[0] > 2 else pickle.Pickler),
                        parse=parse, scan=scan, transform=lambda data: data + b"")
 
@@ -164,6 +164,19 @@ def test_undeclared_option_is_unsupported_and_declared_one_works(start):
     assert ask(adapter, {"op": "load", "data": "4e2e", "options": {"encoding": "bytes"}})["kind"] == "unsupported"
     assert ask(adapter, {"op": "load", "data": "4b012e4b022e", "options": {"sequence": "true"}}) == {
         "ok": True, "object": {"type": "list", "items": [{"type": "int", "value": "1"}, {"type": "int", "value": "2"}]}}
+
+
+def test_allow_globals_restricts_find_class(start):
+    import collections
+
+    adapter = start()
+    data = pickle.dumps(collections.OrderedDict, 2).hex()  # GLOBAL collections OrderedDict
+    allowed = {"allow_globals": ["collections:OrderedDict"]}
+    assert ask(adapter, {"op": "load", "data": data, "options": allowed}) == {"ok": True, "object": {
+        "type": "global", "module": "collections", "name": "OrderedDict"}}
+    refused = ask(adapter, {"op": "load", "data": data, "options": {"allow_globals": []}})
+    assert (refused["ok"], refused["exception"]) == (False, "UnpicklingError")
+    assert "forbidden" in refused["message"]
 
 
 def test_framing_ids_pipelining_and_bad_requests(start):

@@ -285,7 +285,7 @@ def test_a_scanner_of_unsafe_globals_need_not_report_safe_ones(cases):
 
 
 def test_scan_ground_truth_records_calls_without_running_them():
-    from picklespec.runner.scan_truth import record
+    from picklespec.cases.recording import record
 
     # os.system is found and called by the stream; the stand-in runs nothing.
     truth = record(b"\x80\x02cos\nsystem\nU\x0cexit 1; boomq\x00\x85R.")
