@@ -29,7 +29,7 @@ SCRIPT = os.path.join(HERE, "read-export.js")
 NODE = shutil.which("node")
 INSTALLED = os.path.isdir(os.path.join(HERE, "node_modules", "pickleparser"))
 BASELINE = pathlib.Path(__file__).resolve().parents[2] / "reports" / "known" / "baseline.json"
-TARGET = "pickleparser-0.2.1"
+TARGET = "pickleparser"
 
 pytestmark = [
     pytest.mark.skipif(NODE is None, reason="node is not on PATH: install Node.js to run read-export.js"),
