@@ -222,11 +222,8 @@ class Regenerator:
             self.say(line)
 
     def run_file(self, path):
-        read = corpus.read_file(path)
-        if read.document is None:
-            for problem in read.problems:
-                self.say("error: %s" % problem)
-            self.counts["errors"] += 1
+        read = read_for_edit(self, path)
+        if read is None:
             return
         edits = []
         for case, _broken in read.cases:
@@ -365,6 +362,18 @@ def rewrite(read, edits):
 
 
 # -- the globals load cases resolve (scanner ground truth) --------------------
+
+
+def read_for_edit(run, path):
+    """The case file at path as corpus.read_file reads it, or None (its
+    problems said and counted) when it is no YAML a run can edit."""
+    read = corpus.read_file(path)
+    if read.document is None:
+        for problem in read.problems:
+            run.say("error: %s" % problem)
+        run.counts["errors"] += 1
+        return None
+    return read
 
 
 def load_request_options(options):
@@ -510,11 +519,8 @@ class Recorder:
             self.say(line)
 
     def run_file(self, path):
-        read = corpus.read_file(path)
-        if read.document is None:
-            for problem in read.problems:
-                self.say("error: %s" % problem)
-            self.counts["errors"] += 1
+        read = read_for_edit(self, path)
+        if read is None:
             return
         edits = []
         for case, _broken in read.cases:

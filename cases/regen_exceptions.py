@@ -35,7 +35,7 @@ import sys
 
 from . import corpus
 from .producers import parse_producer
-from .regen import load_request_options, read_entry, _block_end, _key_column
+from .regen import load_request_options, read_entry, read_for_edit, _block_end, _key_column
 
 __all__ = ["REQUIRED", "ExceptionRecorder", "common_exception", "find_pythons"]
 
@@ -124,11 +124,8 @@ class ExceptionRecorder:
         return out
 
     def run_file(self, path):
-        read = corpus.read_file(path)
-        if read.document is None:
-            for problem in read.problems:
-                self.say("error: %s" % problem)
-            self.counts["errors"] += 1
+        read = read_for_edit(self, path)
+        if read is None:
             return
         cases = list(self.cases_of(read))
         edits = []

@@ -283,12 +283,6 @@ def install(manifest):
 # -- picklespec adapters -----------------------------------------------------------
 
 
-def _table(rows):
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    return "".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + "\n"
-                   for r in rows)
-
-
 def main(argv):
     import argparse
 
@@ -313,7 +307,9 @@ def main(argv):
         rows = [("target", "library", "status")]
         for name, manifest in sorted(targets.items()):
             rows.append((name, manifest.library, status(manifest, name)))
-        sys.stdout.write(_table(rows))
+        from .targets import text_table
+
+        sys.stdout.write(text_table(rows))
         return 0
     if not args.names and not args.all:
         sys.stderr.write("picklespec adapters install: name adapters (%s) or give --all\n"

@@ -488,7 +488,8 @@ def open_targets(specs, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB)
 # -- picklespec targets ---------------------------------------------------------
 
 
-def _table(rows):
+def text_table(rows):
+    """Rows as left-aligned columns of plain text (the listing commands' tables)."""
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     return "".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + "\n"
                    for r in rows)
@@ -521,13 +522,13 @@ def main(argv):
     for name, manifest, state in adapters:
         if state == "installed":
             rows.append((name, manifest.library, "", "adapter", "", manifest.folder))
-    sys.stdout.write(_table(rows))
+    sys.stdout.write(text_table(rows))
     notes = [("%s" % i.path, i.problem) for i in found if not i.supported]
     notes += missing(found)
     notes += [(name, state) for name, manifest, state in adapters if state != "installed"]
     if notes:
         sys.stdout.write("\nnot found or not usable:\n")
-        sys.stdout.write(_table([("  " + what, why) for what, why in notes]))
+        sys.stdout.write(text_table([("  " + what, why) for what, why in notes]))
     families = newest_per_family(found)
     count = sum(len(i.kinds) for i in families)
     sys.stdout.write("\nall-interpreters: %d targets (%s)\n" % (
