@@ -28,6 +28,15 @@ Two questions are asked of a profile for every cell:
   target's clean rejections.  The runner decides, from the answer's
   ``exception`` and ``exception_bases`` against ``clean_exceptions``; an
   adapter's own ``clean`` field is not read.
+
+A loader with a safety policy declares it, so that what it refuses by
+policy is told apart from what it cannot read: ``allowed_globals`` (the
+only globals it imports; a stream that needs another is ``unsupported``,
+as for an undeclared opcode) or, for a policy that is no list,
+``policy_exceptions`` (what it raises to refuse by policy; a stream that
+imports a global and is so refused is ``unsupported``, while one that
+imports no global and is refused fails).  runner/judges/load.py applies
+both.
 """
 
 import dataclasses
@@ -62,6 +71,8 @@ class Profile:
     clean_exceptions: frozenset = frozenset()
     readable_by: tuple = ()  # "3.8", "3.13", ...
     scan_reports: str = "all"
+    allowed_globals: frozenset = None  # None: any global; else "module:name" strings
+    policy_exceptions: frozenset = frozenset()
 
     def undeclared(self, data):
         """The opcode names data (bytes, or their hex) uses that this profile
@@ -162,9 +173,19 @@ def read_profile(hello):
     if scan_reports not in SCAN_REPORTS:
         problems.append("hello 'scan_reports' must be one of %s, got %r" % (", ".join(SCAN_REPORTS),
                                                                               scan_reports))
+    allowed = _names(hello, "allowed_globals", problems)
+    for text in allowed or ():
+        if text.count(":") != 1 or not all(text.split(":")):
+            problems.append("hello 'allowed_globals' names %r: write each as MODULE:NAME" % text)
+    policy = _names(hello, "policy_exceptions", problems)
+    if (allowed is not None or policy is not None) and "load" not in checks:
+        problems.append("hello 'allowed_globals' and 'policy_exceptions' apply to loads, "
+                        "and 'checks' has no load")
     if problems:
         raise ProfileError("; ".join(problems))
     return Profile(checks=checks, load_protocols=load_protocols or frozenset(),
                    dump_protocols=dump_protocols or frozenset(), opcodes=opcodes,
                    model=tuple(model or ()), clean_exceptions=frozenset(clean or ()),
-                   readable_by=tuple(readable_by or ()), scan_reports=scan_reports)
+                   readable_by=tuple(readable_by or ()), scan_reports=scan_reports,
+                   allowed_globals=frozenset(allowed) if allowed is not None else None,
+                   policy_exceptions=frozenset(policy or ()))

@@ -22,7 +22,14 @@ the ``load`` of a dump case's canonical stream.
     an outcome not in the case's list is one.
 
 A stream at a protocol the target does not read, with a load option it does
-not take, or using an opcode it does not declare is ``unsupported``.
+not take, or using an opcode it does not declare is ``unsupported``.  So is
+a stream a loader with a safety policy declines by that policy: one that
+needs a global outside the profile's ``allowed_globals`` (not asked), or
+one that imports a global and is refused with one of its
+``policy_exceptions``.  Which globals a stream needs is the scan judge's
+ground truth (what CPython's ``find_class`` is asked for).  A stream that
+imports no global and is refused by policy is a failure: the policy
+refused plain data.
 """
 
 from picklespec.reference import model
@@ -31,6 +38,7 @@ from ..results import Result
 from ..projections import viewed
 from .common import (MISSING_MODULE, Call, compared, failure, is_failure, loaded, model_of,
                      non_load, not_read, object_text, one_line, projected, what)
+from .scan import _names, ground_truth
 
 __all__ = ["check_load_case", "check_variant_loads", "JUDGES"]
 
@@ -41,6 +49,8 @@ def check_load_case(prep, target, out):
     check = {"accept": "load", "reject": "reject"}.get(case.classification, "defined")
     base = dict(case=case.id, target=target.name, protocol=None)
     why = not_read(target, case.data, case.protocol, prep.load_options)
+    if not why and check == "load":
+        why = _not_allowed(prep, target, case.data)
     if why:
         out.append(Result(check=check, outcome="unsupported", message=why, **base))
         return
@@ -66,7 +76,48 @@ def _judge_accept(prep, target, answer, base, variant=None):
     if word in ("rejected", "unclean") and answer.get("exception") in MISSING_MODULE:
         return Result(check="load", outcome="unsupported",
                       message="%s lacks a module the stream names: %s" % (target.name, detail), **base)
+    if word in ("rejected", "unclean"):
+        imported = _by_policy(prep, target, answer, variant.stream if variant is not None
+                              else prep.case.data)
+        if imported:
+            return Result(check="load", outcome="unsupported",
+                          message="refused by %s's policy (%s): the stream imports %s"
+                          % (target.name, answer.get("exception"), ", ".join(imported)), **base)
     return non_load("load", word, detail, base)
+
+
+def _globals_needed(prep, data):
+    """The globals CPython resolves loading data ("module:name"), or None
+    when CPython does not load it."""
+    data = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
+    truth = ground_truth(prep, data)
+    return None if isinstance(truth, str) else truth[0]
+
+
+def _not_allowed(prep, target, data):
+    """Why a stream is outside the target's allowed_globals ("" if it is not)."""
+    profile = getattr(target, "profile", None)
+    allowed = getattr(profile, "allowed_globals", None)
+    if allowed is None or data is None:
+        return ""
+    outside = sorted({g for g in _globals_needed(prep, data) or () if not _names(g) & allowed})
+    if not outside:
+        return ""
+    return "%s imports only its allowed_globals, and the stream needs %s" % (
+        target.name, ", ".join(outside))
+
+
+def _by_policy(prep, target, answer, data):
+    """The globals a stream imports, when the target refused it with one of
+    its policy_exceptions; () when it imports none or the refusal was another."""
+    profile = getattr(target, "profile", None)
+    policy = getattr(profile, "policy_exceptions", None)
+    if not policy or data is None:
+        return ()
+    raised = [answer.get("exception")] + list(answer.get("exception_bases") or ())
+    if not any(name in policy for name in raised):
+        return ()
+    return tuple(sorted(set(_globals_needed(prep, data) or ())))
 
 
 
@@ -184,7 +235,8 @@ def check_variant_loads(prep, protocol, target, out):
         return
     canonical = variants[0]
     base = dict(case=case.id, target=target.name, protocol=protocol)
-    why = not_read(target, canonical.stream, protocol, prep.load_options)
+    why = (not_read(target, canonical.stream, protocol, prep.load_options)
+           or _not_allowed(prep, target, canonical.stream))
     if why:
         out.append(Result(check="load", outcome="unsupported", message=why, **base))
         return

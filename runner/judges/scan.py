@@ -21,7 +21,7 @@ from ..results import Result
 from ..scan_truth import NoTruth, record
 from .common import Call, failure, is_failure, not_read, what
 
-__all__ = ["check_scan", "UNSAFE", "is_unsafe"]
+__all__ = ["check_scan", "ground_truth", "UNSAFE", "is_unsafe"]
 
 # Globals that run code, touch the system or reach arbitrary attributes:
 # a scanner that reports only unsafe globals must report these.
@@ -53,7 +53,7 @@ def is_unsafe(text):
     return any(n in UNSAFE or n.partition(":")[0].split(".")[0] in UNSAFE_MODULES for n in _names(text))
 
 
-def _truth(prep, data):
+def ground_truth(prep, data):
     """(finds, calls) CPython gives a stream, or a str saying why there are none."""
     case = prep.case
     key = bytes(data)
@@ -100,7 +100,7 @@ def check_scan(prep, target, out, protocol=None, data=None):
     if why:
         out.append(Result(outcome="unsupported", message=why, **base))
         return
-    truth = _truth(prep, data)
+    truth = ground_truth(prep, data)
     if isinstance(truth, str):
         out.append(Result(outcome="skip", message="no ground truth: " + truth, **base))
         return

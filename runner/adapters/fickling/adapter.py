@@ -20,8 +20,11 @@ def make(variant):
              "kind": variant, "library": "fickling %s on Python %d.%d" % ((version,) + sys.version_info[:2]),
              "load_protocols": [0, 1, 2, 3, 4, 5]}
     if variant == "loads":
-        # What it refuses as unsafe is UnsafeFileError; what passes is read by pickle.loads.
+        # What it refuses as unsafe is UnsafeFileError (its policy: a global
+        # outside the standard library, or one it rates unsafe, is refused);
+        # what passes is read by pickle.loads.
         hello.update(opcodes="all", load_options=["encoding", "errors", "fix_imports", "buffers"],
+                     policy_exceptions=["UnsafeFileError"],
                      clean_exceptions=["UnsafeFileError", "PickleDecodeError", "UnpicklingError",
                                        "EOFError", "ValueError", "MemoryError", "ImportError",
                                        "AttributeError"])
