@@ -12,7 +12,11 @@
     (``scan_reports: "unsafe"``) is held to the globals in `UNSAFE` (and
     to false alarms); the rest it may leave out.  Names compare as the
     stream writes them or as Python 3's fix_imports maps them
-    (``__builtin__:eval`` is ``builtins:eval``).  The Result carries the
+    (``__builtin__:eval`` is ``builtins:eval``).  A malformed stream (a
+    reject case) is held to what CPython imports before refusing it: a
+    scanner may refuse it too, unless CPython imported a global it must
+    report first (refusing ``os:system``, then failing, reports nothing of
+    the import that ran).  The Result carries the
     lists (`missed`, `false_alarms`), which the findings report adds up per
     scanner.
 """
@@ -105,14 +109,14 @@ def check_scan(prep, target, out, protocol=None, data=None):
         out.append(Result(outcome="skip", message="no ground truth: " + truth, **base))
         return
     answer = yield Call(target, prep.data_text("scan", data))
-    out.append(_judge(truth, target, answer, base))
+    out.append(_judge(truth, target, answer, base, case.classification == "reject"))
 
 
 def _listed(value):
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _judge(truth, target, answer, base):
+def _judge(truth, target, answer, base, malformed=False):
     if is_failure(answer):
         return failure({k: v for k, v in base.items() if k != "check"}, "scan", answer)
     word, detail = what(answer, target)
@@ -122,6 +126,18 @@ def _judge(truth, target, answer, base):
         return Result(outcome="protocol-error", message=detail, **base)
     finds, calls = truth
     expected = "finds: %s\ncalls: %s\n" % (", ".join(finds) or "-", ", ".join(calls) or "-")
+    unsafe_only = target.profile.scan_reports == "unsafe"
+    if word != "ok" and malformed:
+        # A malformed stream may be refused, as long as nothing CPython
+        # imports before it fails goes unreported.
+        missed = _compare(finds, [], unsafe_only)[0]
+        if not missed:
+            return Result(outcome="pass", message="refused a malformed stream: %s" % detail, **base)
+        result = Result(outcome="fail", message="refused a malformed stream without reporting %s, "
+                        "which CPython imports before refusing it: %s" % (", ".join(missed), detail),
+                        expected=expected, **base)
+        result.missed = missed
+        return result
     if word != "ok":
         result = Result(outcome="fail", message="refused a stream CPython loads: %s" % detail,
                         expected=expected, **base)
@@ -131,7 +147,6 @@ def _judge(truth, target, answer, base):
     if not _listed(said_finds) or not (said_calls is None or _listed(said_calls)):
         return Result(outcome="protocol-error", message="a scan answer needs 'finds' (a list of "
                       "\"MODULE:NAME\") and 'calls' (a list or null)", **base)
-    unsafe_only = target.profile.scan_reports == "unsafe"
     missed, alarms = _compare(finds, said_finds, unsafe_only)
     if said_calls is not None:
         missed_calls, call_alarms = _compare(calls, said_calls, unsafe_only)
