@@ -25,8 +25,10 @@ A stream at a protocol the target does not read, with a load option it does
 not take, or using an opcode it does not declare is ``unsupported``.  So is
 a stream a loader with a safety policy declines by that policy: one that
 needs a global outside the profile's ``allowed_globals`` (not asked), or
-one that imports a global and is refused with one of its
-``policy_exceptions``.  Which globals a stream needs is the scan judge's
+one that imports a global (or hands an id to ``persistent_load``) and is
+refused with one of its ``policy_exceptions``.  A loader that resolves no
+global (``unresolved-globals``) is not asked to refuse a stream that only
+resolving its globals refuses: accepting it is ``unsupported``.  Which globals a stream needs is the scan judge's
 ground truth (what CPython's ``find_class`` is asked for).  A stream that
 imports no global and is refused by policy is a failure: the policy
 refused plain data.
@@ -35,7 +37,8 @@ refused plain data.
 from picklespec.reference import model
 
 from ..results import Result
-from ..projections import viewed
+from ..profile import stream_opcodes
+from ..projections import symbolic, viewed
 from .common import (MISSING_MODULE, Call, compared, failure, is_failure, loaded, model_of,
                      non_load, not_read, object_text, one_line, projected, what)
 from .scan import _names, ground_truth
@@ -108,8 +111,10 @@ def _not_allowed(prep, target, data):
 
 
 def _by_policy(prep, target, answer, data):
-    """The globals a stream imports, when the target refused it with one of
-    its policy_exceptions; () when it imports none or the refusal was another."""
+    """What a stream reaches beyond plain data -- the globals it imports, and
+    ``persistent_load`` when it hands over a persistent id -- when the target
+    refused it with one of its policy_exceptions; () when it reaches nothing
+    or the refusal was another."""
     profile = getattr(target, "profile", None)
     policy = getattr(profile, "policy_exceptions", None)
     if not policy or data is None:
@@ -117,7 +122,11 @@ def _by_policy(prep, target, answer, data):
     raised = [answer.get("exception")] + list(answer.get("exception_bases") or ())
     if not any(name in policy for name in raised):
         return ()
-    return tuple(sorted(set(_globals_needed(prep, data) or ())))
+    reached = set(_globals_needed(prep, data) or ())
+    data = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
+    if stream_opcodes(data) & {"PERSID", "BINPERSID"}:
+        reached.add("persistent_load")  # the application's hook, called with the id
+    return tuple(sorted(reached))
 
 
 
@@ -140,6 +149,11 @@ def _judge_reject(prep, target, answer, base):
         return Result(check="reject", outcome="pass", message="rejected: " + detail, **base)
     if word == "unclean":
         return Result(check="reject", outcome="unclean", message="unclean rejection: " + detail, **base)
+    if word in ("ok", "undescribable") and "unresolved-globals" in model_of(target) \
+            and symbolic(prep.case.data, prep.load_options) is not None:
+        return Result(check="reject", outcome="unsupported",
+                      message="refused only where its globals are resolved, and %s resolves none "
+                      "(unresolved-globals)" % target.name, **base)
     if word in ("ok", "undescribable"):
         result = Result(check="reject", outcome="fail", message="accepted the stream", **base)
         if word == "ok":

@@ -16,7 +16,8 @@
     reject case) is held to what CPython imports before refusing it: a
     scanner may refuse it too, unless CPython imported a global it must
     report first (refusing ``os:system``, then failing, reports nothing of
-    the import that ran).  The Result carries the
+    the import that ran); reporting more than CPython imports from it is
+    caution, not a false alarm.  The Result carries the
     lists (`missed`, `false_alarms`), which the findings report adds up per
     scanner.
 """
@@ -32,12 +33,16 @@ __all__ = ["check_scan", "ground_truth", "UNSAFE", "is_unsafe"]
 UNSAFE_MODULES = frozenset({"os", "posix", "nt", "subprocess", "sys", "runpy", "pty", "socket",
                             "shutil", "webbrowser", "importlib", "ctypes", "code", "codeop",
                             "commands", "popen2", "pickle", "_pickle", "cPickle", "marshal",
-                            "types", "multiprocessing", "asyncio"})
+                            "multiprocessing", "asyncio"})
+# Only what runs code or reaches it by itself: a wrapper such as
+# functools.partial, or types.SimpleNamespace, does nothing a scanner must
+# flag unless what it is given is itself flagged.
 UNSAFE = frozenset({"builtins:eval", "builtins:exec", "builtins:compile", "builtins:open",
                     "builtins:getattr", "builtins:setattr", "builtins:__import__",
                     "builtins:globals", "builtins:locals", "builtins:breakpoint",
-                    "builtins:execfile", "builtins:input", "builtins:apply", "builtins:file",
-                    "operator:attrgetter", "operator:methodcaller", "functools:partial"})
+                    "builtins:execfile", "builtins:apply", "builtins:file",
+                    "operator:attrgetter", "operator:methodcaller",
+                    "types:FunctionType", "types:CodeType"})
 
 
 def _names(text):
@@ -152,6 +157,8 @@ def _judge(truth, target, answer, base, malformed=False):
         missed_calls, call_alarms = _compare(calls, said_calls, unsafe_only)
         missed += ["call " + c for c in missed_calls]
         alarms += ["call " + c for c in call_alarms]
+    if malformed:
+        alarms = []  # more than CPython imports from a stream it refuses is caution
     if not missed and not alarms:
         return Result(outcome="pass", **base)
     parts = []
