@@ -34,7 +34,7 @@ imports no global and is refused by policy is a failure: the policy
 refused plain data.
 """
 
-from picklespec.reference import model
+from picklespec.reference import asm, model
 
 from ..results import Result
 from ..profile import stream_opcodes
@@ -97,6 +97,21 @@ def _globals_needed(prep, data):
     return None if isinstance(truth, str) else truth[0]
 
 
+def _named_globals(data):
+    """The globals a stream names, read without loading it: where CPython
+    does not load it even with stand-ins there is no ground truth, and what
+    its GLOBAL, INST, STACK_GLOBAL and EXT opcodes name is what a policy
+    sees."""
+    names = set()
+    for ins in asm.read_instructions(data):
+        name = ins.op.name if ins.op is not None else None
+        if name in ("GLOBAL", "INST") and isinstance(ins.value, str):
+            names.add(ins.value.replace(" ", ":", 1))
+        elif name in ("STACK_GLOBAL", "EXT1", "EXT2", "EXT4"):
+            names.add("(%s)" % name)
+    return names
+
+
 def _not_allowed(prep, target, data):
     """Why a stream is outside the target's allowed_globals ("" if it is not)."""
     profile = getattr(target, "profile", None)
@@ -122,8 +137,9 @@ def _by_policy(prep, target, answer, data):
     raised = [answer.get("exception")] + list(answer.get("exception_bases") or ())
     if not any(name in policy for name in raised):
         return ()
-    reached = set(_globals_needed(prep, data) or ())
+    reached = _globals_needed(prep, data)
     data = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
+    reached = set(reached if reached is not None else _named_globals(data))
     if stream_opcodes(data) & {"PERSID", "BINPERSID"}:
         reached.add("persistent_load")  # the application's hook, called with the id
     return tuple(sorted(reached))
@@ -149,6 +165,10 @@ def _judge_reject(prep, target, answer, base):
         return Result(check="reject", outcome="pass", message="rejected: " + detail, **base)
     if word == "unclean":
         return Result(check="reject", outcome="unclean", message="unclean rejection: " + detail, **base)
+    if word in ("ok", "undescribable") and _unhashable(prep.case) and _not_python(target):
+        return Result(check="reject", outcome="unsupported",
+                      message="refused only for an unhashable key or member, and %s's data model "
+                      "(%s) has no hashability" % (target.name, ", ".join(model_of(target))), **base)
     if word in ("ok", "undescribable") and "unresolved-globals" in model_of(target) \
             and symbolic(prep.case.data, prep.load_options) is not None:
         return Result(check="reject", outcome="unsupported",
@@ -163,6 +183,24 @@ def _judge_reject(prep, target, answer, base):
                 pass
         return result
     return non_load("reject", word, detail, base)
+
+
+# Reject cases refused only because a key or set member is unhashable
+# (cases/reject/types.yaml): a rule of Python's data model.
+UNHASHABLE = frozenset({"reject-type-additems-unhashable", "reject-type-dict-list-key",
+                        "reject-type-dict-unhashable-key", "reject-type-frozenset-of-list",
+                        "reject-type-frozenset-unhashable", "reject-type-setitem-unhashable-key",
+                        "reject-type-setitems-unhashable-key", "reject-type-tuple-as-set-member"})
+NOT_PYTHON = frozenset({"no-tuple", "double-numbers", "str-keys", "sets-as-lists"})
+
+
+def _unhashable(case):
+    return case.id in UNHASHABLE
+
+
+def _not_python(target):
+    """Whether the target's data model is not Python's (a JavaScript library's)."""
+    return bool(NOT_PYTHON & set(model_of(target)))
 
 
 def _python_exceptions(target):
