@@ -118,7 +118,11 @@ def _not_allowed(prep, target, data):
     allowed = getattr(profile, "allowed_globals", None)
     if allowed is None or data is None:
         return ""
-    outside = sorted({g for g in _globals_needed(prep, data) or () if not _names(g) & allowed})
+    needed = _globals_needed(prep, data)
+    if needed is None:  # no ground truth: what GLOBAL and INST name
+        raw = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
+        needed = [g for g in _named_globals(raw) if not g.startswith("(")]
+    outside = sorted({g for g in needed if not _names(g) & allowed})
     if not outside:
         return ""
     return "%s imports only its allowed_globals, and the stream needs %s" % (
