@@ -28,7 +28,9 @@ needs a global outside the profile's ``allowed_globals`` (not asked), or
 one that imports a global (or hands an id to ``persistent_load``) and is
 refused with one of its ``policy_exceptions``.  A loader that resolves no
 global (``unresolved-globals``) is not asked to refuse a stream that only
-resolving its globals refuses: accepting it is ``unsupported``.  Which globals a stream needs is the scan judge's
+resolving its globals refuses: accepting it is ``unsupported``; so is a
+target without the ``encoding`` option on a stream refused only because a
+Python 2 str does not decode as ASCII, the default it cannot be given.  Which globals a stream needs is the scan judge's
 ground truth (what CPython's ``find_class`` is asked for).  A stream that
 imports no global and is refused by policy is a failure: the policy
 refused plain data.
@@ -41,6 +43,7 @@ from ..profile import stream_opcodes
 from ..projections import symbolic, viewed
 from .common import (MISSING_MODULE, Call, compared, failure, is_failure, loaded, model_of,
                      non_load, not_read, object_text, one_line, projected, what)
+from .parse import fault_of
 from .scan import _names, ground_truth
 
 __all__ = ["check_load_case", "check_variant_loads", "JUDGES"]
@@ -54,6 +57,10 @@ def check_load_case(prep, target, out):
     why = not_read(target, case.data, case.protocol, prep.load_options)
     if not why and check == "load":
         why = _not_allowed(prep, target, case.data)
+    if not why and check == "reject" and fault_of(case) == "encoding" \
+            and "encoding" not in target.load_options:
+        why = ("refused only under the default encoding (ASCII) of a Python 2 str, and %s "
+               "takes no encoding option" % target.name)
     if why:
         out.append(Result(check=check, outcome="unsupported", message=why, **base))
         return
