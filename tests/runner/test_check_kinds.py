@@ -135,6 +135,12 @@ REJECT = """\
   failure: truncated
   finds: []
   calls: []
+- id: k-py2-str-not-ascii
+  title: a Python 2 str that does not decode as ASCII, the default encoding
+  tags: [encoding, bad-argument, SHORT_BINSTRING]
+  protocol: 2
+  hex: "80025501e92e"
+  failure: bad-argument
 - id: k-limit
   title: a memo index no unpickler can hold
   tags: [LONG_BINGET]
@@ -346,6 +352,16 @@ def test_a_stream_needing_a_global_outside_allowed_globals_is_not_asked(cases):
     finally:
         allowed.close()
         other.close()
+
+
+def test_a_loader_without_the_encoding_option_is_not_asked_to_refuse_by_it(cases):
+    target = fake("tuples-as-lists")  # load_options: none
+    try:
+        cell = outcomes(cases["k-py2-str-not-ascii"], target)["reject", None]
+        assert cell.outcome == "unsupported"
+        assert "takes no encoding option" in cell.message
+    finally:
+        target.close()
 
 
 # -- scan ------------------------------------------------------------------------------
