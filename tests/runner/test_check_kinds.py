@@ -380,6 +380,15 @@ def test_a_scanner_may_refuse_a_malformed_stream_unless_cpython_imported_first(c
     finally:
         target.close()
 
+
+def test_more_than_cpython_imports_from_a_malformed_stream_is_caution(cases):
+    paranoid = fake("scanner-paranoid")  # finds os:system everywhere
+    try:
+        assert outcomes(cases["k-cut-int"], paranoid)["scan", None].outcome == "pass"
+        assert outcomes(cases["k-int"], paranoid)["scan", None].outcome == "fail"  # it loads
+    finally:
+        paranoid.close()
+
 # -- scan ------------------------------------------------------------------------------
 
 
