@@ -40,6 +40,9 @@ _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b")
 _NUMBER = re.compile(r"(?<![A-Za-z_])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 _MAX = 160
+# An example's disassembly is read from the head of its stream only.
+_SHOWN_BYTES = 2048
+_SHOWN_LINES = 59
 
 
 def _general(text):
@@ -111,6 +114,21 @@ def _stream(case, protocol):
     return None
 
 
+def _disassembly(stream):
+    """The example's disassembly, cut to its first `_SHOWN_LINES` lines.
+
+    Only the head of a long stream is read: the whole of a stream of a
+    million MARKs would indent each of its million lines one step deeper
+    than the last, gigabytes of text.
+    """
+    head = stream[:_SHOWN_BYTES]
+    lines = asm.disassemble(head, offsets=True).splitlines()
+    if len(lines) > _SHOWN_LINES or len(head) < len(stream):
+        lines = lines[:_SHOWN_LINES]
+        lines.append("... (%d bytes in all: the first %d instructions shown)" % (len(stream), len(lines)))
+    return "\n".join(lines) + "\n"
+
+
 def group(run, cases):
     """The findings of a run: a list of dicts, by target, most cells first."""
     groups = collections.OrderedDict()
@@ -141,7 +159,7 @@ def group(run, cases):
                 "protocol": example.protocol,
                 "title": getattr(case, "title", None),
                 "hex": stream.hex() if stream is not None else None,
-                "disassembly": asm.disassemble(stream, offsets=True) if stream is not None else None,
+                "disassembly": _disassembly(stream) if stream is not None else None,
                 "message": example.message,
                 "expected": example.expected,
                 "actual": example.actual,

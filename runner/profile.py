@@ -28,6 +28,18 @@ Two questions are asked of a profile for every cell:
   target's clean rejections.  The runner decides, from the answer's
   ``exception`` and ``exception_bases`` against ``clean_exceptions``; an
   adapter's own ``clean`` field is not read.
+
+A parser that checks only some faults of form names them (``parse_faults``);
+a malformed stream with another fault is ``unsupported`` for it.
+
+A loader with a safety policy declares it, so that what it refuses by
+policy is told apart from what it cannot read: ``allowed_globals`` (the
+only globals it imports; a stream that needs another is ``unsupported``,
+as for an undeclared opcode) or, for a policy that is no list,
+``policy_exceptions`` (what it raises to refuse by policy; a stream that
+imports a global and is so refused is ``unsupported``, while one that
+imports no global and is refused fails).  runner/judges/load.py applies
+both.
 """
 
 import dataclasses
@@ -45,6 +57,8 @@ CHECK_KINDS = ("load", "dump", "parse", "scan", "transform")
 READING = frozenset({"load", "parse", "scan", "transform"})
 OPCODE_NAMES = frozenset(op.name for op in OPCODE_TABLE)
 SCAN_REPORTS = ("all", "unsafe")
+# The faults of form a parser may check (runner/judges/parse.py, `fault_of`).
+PARSE_FAULTS = frozenset({"truncated", "unknown-opcode", "bad-argument", "stack", "memo", "protocol"})
 PROTOCOLS = range(6)
 
 
@@ -62,6 +76,9 @@ class Profile:
     clean_exceptions: frozenset = frozenset()
     readable_by: tuple = ()  # "3.8", "3.13", ...
     scan_reports: str = "all"
+    parse_faults: frozenset = None  # None: every fault of form (runner/judges/parse.py)
+    allowed_globals: frozenset = None  # None: any global; else "module:name" strings
+    policy_exceptions: frozenset = frozenset()
 
     def undeclared(self, data):
         """The opcode names data (bytes, or their hex) uses that this profile
@@ -162,9 +179,23 @@ def read_profile(hello):
     if scan_reports not in SCAN_REPORTS:
         problems.append("hello 'scan_reports' must be one of %s, got %r" % (", ".join(SCAN_REPORTS),
                                                                               scan_reports))
+    parse_faults = _names(hello, "parse_faults", problems, PARSE_FAULTS)
+    if parse_faults is not None and "parse" not in checks:
+        problems.append("hello 'parse_faults' applies to parse, and 'checks' has no parse")
+    allowed = _names(hello, "allowed_globals", problems)
+    for text in allowed or ():
+        if text.count(":") != 1 or not all(text.split(":")):
+            problems.append("hello 'allowed_globals' names %r: write each as MODULE:NAME" % text)
+    policy = _names(hello, "policy_exceptions", problems)
+    if (allowed is not None or policy is not None) and "load" not in checks:
+        problems.append("hello 'allowed_globals' and 'policy_exceptions' apply to loads, "
+                        "and 'checks' has no load")
     if problems:
         raise ProfileError("; ".join(problems))
     return Profile(checks=checks, load_protocols=load_protocols or frozenset(),
                    dump_protocols=dump_protocols or frozenset(), opcodes=opcodes,
                    model=tuple(model or ()), clean_exceptions=frozenset(clean or ()),
-                   readable_by=tuple(readable_by or ()), scan_reports=scan_reports)
+                   readable_by=tuple(readable_by or ()), scan_reports=scan_reports,
+                   parse_faults=frozenset(parse_faults) if parse_faults is not None else None,
+                   allowed_globals=frozenset(allowed) if allowed is not None else None,
+                   policy_exceptions=frozenset(policy or ()))

@@ -10,7 +10,9 @@ profile names, in ``model``, the projections its results are compared under
 target's answer -- before they are compared as graphs:
 
 ``no-tuple``
-    tuples load as lists: every ``tuple`` becomes a ``list``.
+    tuples load as lists: every ``tuple`` becomes a ``list``.  An empty
+    tuple shared in CPython's graph is not compared as shared: CPython has
+    one ``()``, whatever the stream builds.
 ``sets-as-lists``
     set and frozenset load as lists: where the expected value is a set or a
     frozenset and the answer holds a list, both become lists in one
@@ -40,6 +42,8 @@ target's answer -- before they are compared as graphs:
     (`reference.loads_symbolic`, which imports and calls nothing: globals as
     ``global``, calls as ``object``), under the other projections; a value
     the stream builds without globals is still compared with the case's.
+    An object INST or OBJ built and one NEWOBJ built are one there
+    (`constructed`): stand-ins are all built with one constructor.
 
 `compare` compares first as given, and only when that fails under the
 declared projections; it returns the projections the match needed (the
@@ -110,8 +114,26 @@ def _double(node):
         node.update(model.to_json(as_float))
 
 
+def _unshare_empty_tuples(document):
+    """Each empty tuple its own value: CPython's () is one object, so a graph
+    loaded by CPython shares it wherever the stream builds an empty tuple,
+    which says nothing about the stream; as lists under no-tuple, that
+    sharing would be compared."""
+    empty = set()
+    for node in _nodes(document):
+        if node.get("type") == "tuple" and not node.get("items") and "id" in node:
+            empty.add(node.pop("id"))
+    if empty:
+        for node in _nodes(document):
+            if node.get("type") == "ref" and node.get("id") in empty:
+                node.clear()
+                node.update({"type": "tuple", "items": []})
+
+
 def _rewrite(document, names):
     """Apply the projections that rewrite one side alone, in place."""
+    if "no-tuple" in names:
+        _unshare_empty_tuples(document)
     for node in list(_nodes(document)):
         kind = node.get("type")
         if kind == "tuple" and "no-tuple" in names:
@@ -242,6 +264,17 @@ def _symbolic_text(data, encoding):
         return json.dumps(model.to_json(loads_symbolic(data, fix_imports=False, encoding=encoding)))
     except Exception:  # a stream the symbolic reading refuses has no such expectation
         return None
+
+
+def constructed(document):
+    """document with every object INST or OBJ built marked as NEWOBJ's, in
+    place: a library of stand-ins builds all three with one constructor
+    (JavaScript's ``new``), so ``unresolved-globals`` does not tell them
+    apart; REDUCE's calls stay apart."""
+    for node in _nodes(document):
+        if node.get("type") == "object" and node.get("via") in ("inst", "obj"):
+            node["via"] = "newobj"
+    return document
 
 
 def symbolic(data, options=None):

@@ -460,11 +460,17 @@ def unpickler_load(unpickler_class, method="load", options=LOAD_OPTIONS):
     return load
 
 
-def pickler_dump(pickler_class):
+def pickler_dump(pickler_class, fix_imports=True, reducer_override=True):
     """A dump function for a library with a pickle-like ``Pickler(file, protocol, **kw)``.
 
     It honours fix_imports, buffer_callback (protocol 5), sequence, clear_memo
-    and reducer_override, and writes persistent ids as the worker does.
+    and reducer_override, and writes persistent ids as the worker does.  For
+    a Pickler that takes no ``fix_imports`` (cloudpickle's, which always maps
+    names as pickle's default does) pass ``fix_imports=False``: a dump asking
+    for ``fix_imports`` false is then answered `Unsupported`.  A Pickler
+    older than Python 3.8's has no ``reducer_override`` hook (it would be
+    ignored): pass ``reducer_override=False`` and a dump asking for one is
+    answered `Unsupported`.
     """
     import io
 
@@ -475,9 +481,17 @@ def pickler_dump(pickler_class):
         if options.get("buffer_callback") == "oob" and protocol >= 5:
             kwargs["buffer_callback"] = lambda buf: buffers.append(buf) and False
         if "fix_imports" in options:
-            kwargs["fix_imports"] = options["fix_imports"] == "true"
+            if fix_imports:
+                kwargs["fix_imports"] = options["fix_imports"] == "true"
+            elif options["fix_imports"] != "true":
+                raise Unsupported("%s.%s takes no fix_imports, and always maps names as "
+                                  "fix_imports=True does" % (pickler_class.__module__,
+                                                             pickler_class.__name__))
         hooks = {"persistent_id": worker._persistent_id}
         if "reducer_override" in options:
+            if not reducer_override:
+                raise Unsupported("%s.%s has no reducer_override hook" % (
+                    pickler_class.__module__, pickler_class.__name__))
             hooks["reducer_override"] = worker._named(options["reducer_override"])
         sequence = options.get("sequence") == "true"
         pickler = worker._with_hooks(pickler_class, hooks)(out, protocol, **kwargs)

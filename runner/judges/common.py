@@ -1,5 +1,6 @@
 """What the judges share: calls, the per-case preparation, and reading a loaded object."""
 
+import copy
 import json
 
 from picklespec.process import AdapterFailure
@@ -8,7 +9,7 @@ from picklespec.reference import model
 from .. import wire
 from ..difference import first_difference
 from ..projections import compare as compare_projected
-from ..projections import python2_view, symbolic, viewed
+from ..projections import constructed, python2_view, symbolic, viewed
 from ..results import Result
 
 MISSING_MODULE = {"ImportError", "ModuleNotFoundError"}
@@ -161,6 +162,9 @@ def loaded(answer, expected_json, expected, python2=False, projections=(), strea
             unresolved = symbolic(stream, options)
             if unresolved is not None and python2:
                 unresolved = python2_view(unresolved)
+            if unresolved is not None:  # INST, OBJ and NEWOBJ build alike (projections.constructed)
+                unresolved = constructed(unresolved)
+                got = constructed(copy.deepcopy(got))
             if unresolved is not None and unresolved != expected_json:
                 if got == unresolved:
                     return Loaded(True, actual, projection=("unresolved-globals",))

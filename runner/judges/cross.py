@@ -9,7 +9,8 @@ projections.  Producers that wrote the same bytes are one row, named by the
 case's variant for those bytes (``cpython-3.8..3.13-c+py -> cpython-2.7-c``)
 or by the producers.  A consumer that cannot find a class the stream names
 (ImportError, AttributeError: a class newer than the consumer), or that
-does not declare an opcode the stream uses, is ``unsupported``.
+does not declare an opcode the stream uses, is ``unsupported``; so is a
+stream a consumer with a safety policy declines by it (runner/judges/load.py).
 """
 
 import json
@@ -20,6 +21,7 @@ from ..projections import viewed
 from ..results import Result
 from .common import (MISSING_CLASS, Call, Prepared, compared, declares, failure, is_failure,
                      loaded, model_of, non_load, not_read, projected, what)
+from .load import _by_policy, _not_allowed
 
 __all__ = ["plan_cross", "cross_check"]
 
@@ -106,7 +108,7 @@ def _cross_calls(prep, protocol, name, data, buffers, python2, consumer, oracle,
     if python2 and not consumer.python2 and "encoding" in consumer.load_options \
             and "encoding" not in options:
         options["encoding"] = "latin1"  # how Python 3 programs read Python 2 pickles
-    why = not_read(consumer, data, protocol, options)
+    why = not_read(consumer, data, protocol, options) or _not_allowed(prep, consumer, data)
     if why:
         out.append(Result(check="cross", outcome="unsupported", message=why, **base))
         return []
@@ -147,4 +149,10 @@ def _judge_cross(prep, answer, read, base):
     if word in ("rejected", "unclean") and exception in MISSING_CLASS:
         return Result(check="cross", outcome="unsupported",
                       message="the consumer lacks what the stream names: %s" % detail, **base)
+    if word in ("rejected", "unclean"):
+        reached = _by_policy(prep, consumer, answer, stream)
+        if reached:
+            return Result(check="cross", outcome="unsupported",
+                          message="refused by %s's policy (%s): the stream imports %s"
+                          % (consumer.name, exception, ", ".join(reached)), **base)
     return non_load("cross", word, detail, base)

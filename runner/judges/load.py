@@ -22,16 +22,30 @@ the ``load`` of a dump case's canonical stream.
     an outcome not in the case's list is one.
 
 A stream at a protocol the target does not read, with a load option it does
-not take, or using an opcode it does not declare is ``unsupported``.
+not take, or using an opcode it does not declare is ``unsupported``.  So is
+a stream a loader with a safety policy declines by that policy: one that
+needs a global outside the profile's ``allowed_globals`` (not asked), or
+one that imports a global (or hands an id to ``persistent_load``) and is
+refused with one of its ``policy_exceptions``.  A loader that resolves no
+global (``unresolved-globals``) is not asked to refuse a stream that only
+resolving its globals refuses: accepting it is ``unsupported``; so is a
+target without the ``encoding`` option on a stream refused only because a
+Python 2 str does not decode as ASCII, the default it cannot be given.  Which globals a stream needs is the scan judge's
+ground truth (what CPython's ``find_class`` is asked for).  A stream that
+imports no global and is refused by policy is a failure: the policy
+refused plain data.
 """
 
-from picklespec.reference import model
+from picklespec.reference import asm, model
 
 from ..results import Result
-from ..projections import viewed
+from ..profile import stream_opcodes
+from ..projections import symbolic, viewed
 from .common import (MISSING_MODULE, Call, compared, failure, is_failure, loaded, model_of,
                      non_load, not_read, object_text, one_line, projected, python_exceptions,
                      what)
+from .parse import fault_of
+from .scan import _names, ground_truth
 
 __all__ = ["check_load_case", "check_variant_loads", "JUDGES"]
 
@@ -42,6 +56,12 @@ def check_load_case(prep, target, out):
     check = {"accept": "load", "reject": "reject"}.get(case.classification, "defined")
     base = dict(case=case.id, target=target.name, protocol=None)
     why = not_read(target, case.data, case.protocol, prep.load_options)
+    if not why and check == "load":
+        why = _not_allowed(prep, target, case.data)
+    if not why and check == "reject" and fault_of(case) == "encoding" \
+            and "encoding" not in target.load_options:
+        why = ("refused only under the default encoding (ASCII) of a Python 2 str, and %s "
+               "takes no encoding option" % target.name)
     if why:
         out.append(Result(check=check, outcome="unsupported", message=why, **base))
         return
@@ -67,7 +87,74 @@ def _judge_accept(prep, target, answer, base, variant=None):
     if word in ("rejected", "unclean") and answer.get("exception") in MISSING_MODULE:
         return Result(check="load", outcome="unsupported",
                       message="%s lacks a module the stream names: %s" % (target.name, detail), **base)
+    if word in ("rejected", "unclean"):
+        imported = _by_policy(prep, target, answer, variant.stream if variant is not None
+                              else prep.case.data)
+        if imported:
+            return Result(check="load", outcome="unsupported",
+                          message="refused by %s's policy (%s): the stream imports %s"
+                          % (target.name, answer.get("exception"), ", ".join(imported)), **base)
     return non_load("load", word, detail, base)
+
+
+def _globals_needed(prep, data):
+    """The globals CPython resolves loading data ("module:name"), or None
+    when CPython does not load it."""
+    data = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
+    truth = ground_truth(prep, data)
+    return None if isinstance(truth, str) else truth[0]
+
+
+def _named_globals(data):
+    """The globals a stream names, read without loading it: where CPython
+    does not load it even with stand-ins there is no ground truth, and what
+    its GLOBAL, INST, STACK_GLOBAL and EXT opcodes name is what a policy
+    sees."""
+    names = set()
+    for ins in asm.read_instructions(data):
+        name = ins.op.name if ins.op is not None else None
+        if name in ("GLOBAL", "INST") and isinstance(ins.value, str):
+            names.add(ins.value.replace(" ", ":", 1))
+        elif name in ("STACK_GLOBAL", "EXT1", "EXT2", "EXT4"):
+            names.add("(%s)" % name)
+    return names
+
+
+def _not_allowed(prep, target, data):
+    """Why a stream is outside the target's allowed_globals ("" if it is not)."""
+    profile = getattr(target, "profile", None)
+    allowed = getattr(profile, "allowed_globals", None)
+    if allowed is None or data is None:
+        return ""
+    needed = _globals_needed(prep, data)
+    if needed is None:  # no ground truth: what GLOBAL and INST name
+        raw = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
+        needed = [g for g in _named_globals(raw) if not g.startswith("(")]
+    outside = sorted({g for g in needed if not _names(g) & allowed})
+    if not outside:
+        return ""
+    return "%s imports only its allowed_globals, and the stream needs %s" % (
+        target.name, ", ".join(outside))
+
+
+def _by_policy(prep, target, answer, data):
+    """What a stream reaches beyond plain data -- the globals it imports, and
+    ``persistent_load`` when it hands over a persistent id -- when the target
+    refused it with one of its policy_exceptions; () when it reaches nothing
+    or the refusal was another."""
+    profile = getattr(target, "profile", None)
+    policy = getattr(profile, "policy_exceptions", None)
+    if not policy or data is None:
+        return ()
+    raised = [answer.get("exception")] + list(answer.get("exception_bases") or ())
+    if not any(name in policy for name in raised):
+        return ()
+    reached = _globals_needed(prep, data)
+    data = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
+    reached = set(reached if reached is not None else _named_globals(data))
+    if stream_opcodes(data) & {"PERSID", "BINPERSID"}:
+        reached.add("persistent_load")  # the application's hook, called with the id
+    return tuple(sorted(reached))
 
 
 
@@ -90,6 +177,15 @@ def _judge_reject(prep, target, answer, base):
         return Result(check="reject", outcome="pass", message="rejected: " + detail, **base)
     if word == "unclean":
         return Result(check="reject", outcome="unclean", message="unclean rejection: " + detail, **base)
+    if word in ("ok", "undescribable") and _unhashable(prep.case) and _not_python(target):
+        return Result(check="reject", outcome="unsupported",
+                      message="refused only for an unhashable key or member, and %s's data model "
+                      "(%s) has no hashability" % (target.name, ", ".join(model_of(target))), **base)
+    if word in ("ok", "undescribable") and "unresolved-globals" in model_of(target) \
+            and symbolic(prep.case.data, prep.load_options) is not None:
+        return Result(check="reject", outcome="unsupported",
+                      message="refused only where its globals are resolved, and %s resolves none "
+                      "(unresolved-globals)" % target.name, **base)
     if word in ("ok", "undescribable"):
         result = Result(check="reject", outcome="fail", message="accepted the stream", **base)
         if word == "ok":
@@ -99,6 +195,24 @@ def _judge_reject(prep, target, answer, base):
                 pass
         return result
     return non_load("reject", word, detail, base)
+
+
+# Reject cases refused only because a key or set member is unhashable
+# (cases/reject/types.yaml): a rule of Python's data model.
+UNHASHABLE = frozenset({"reject-type-additems-unhashable", "reject-type-dict-list-key",
+                        "reject-type-dict-unhashable-key", "reject-type-frozenset-of-list",
+                        "reject-type-frozenset-unhashable", "reject-type-setitem-unhashable-key",
+                        "reject-type-setitems-unhashable-key", "reject-type-tuple-as-set-member"})
+NOT_PYTHON = frozenset({"no-tuple", "double-numbers", "str-keys", "sets-as-lists"})
+
+
+def _unhashable(case):
+    return case.id in UNHASHABLE
+
+
+def _not_python(target):
+    """Whether the target's data model is not Python's (a JavaScript library's)."""
+    return bool(NOT_PYTHON & set(model_of(target)))
 
 
 def _judge_defined(prep, target, answer, base):
@@ -178,7 +292,8 @@ def check_variant_loads(prep, protocol, target, out):
         return
     canonical = variants[0]
     base = dict(case=case.id, target=target.name, protocol=protocol)
-    why = not_read(target, canonical.stream, protocol, prep.load_options)
+    why = (not_read(target, canonical.stream, protocol, prep.load_options)
+           or _not_allowed(prep, target, canonical.stream))
     if why:
         out.append(Result(check="load", outcome="unsupported", message=why, **base))
         return

@@ -13,7 +13,16 @@
     (``scan_reports: "unsafe"``) is held to the globals in `UNSAFE` (and
     to false alarms); the rest it may leave out.  Names compare as the
     stream writes them or as Python 3's fix_imports maps them
-    (``__builtin__:eval`` is ``builtins:eval``).  The Result carries the
+    (``__builtin__:eval`` is ``builtins:eval``).  A malformed stream (a
+    reject case) is held to what CPython imports before refusing it: a
+    scanner may refuse it too, unless CPython imported a global it must
+    report first (refusing ``os:system``, then failing, reports nothing of
+    the import that ran); so may an implementation-defined one, which some
+    CPython refuses; reporting more than CPython imports from it is
+    caution, not a false alarm.  A global the stream names only by an
+    extension code (EXT1, EXT2, EXT4) is the loading process's copyreg
+    registry, not the stream's: a scanner is neither held to it nor faulted
+    for it.  The Result carries the
     lists (`missed`, `false_alarms`), which the findings report adds up per
     scanner.
 """
@@ -23,19 +32,23 @@ from picklespec.cases import recording
 from ..results import Result
 from .common import Call, failure, is_failure, not_read, what
 
-__all__ = ["check_scan", "UNSAFE", "is_unsafe"]
+__all__ = ["check_scan", "ground_truth", "UNSAFE", "is_unsafe"]
 
 # Globals that run code, touch the system or reach arbitrary attributes:
 # a scanner that reports only unsafe globals must report these.
 UNSAFE_MODULES = frozenset({"os", "posix", "nt", "subprocess", "sys", "runpy", "pty", "socket",
                             "shutil", "webbrowser", "importlib", "ctypes", "code", "codeop",
                             "commands", "popen2", "pickle", "_pickle", "cPickle", "marshal",
-                            "types", "multiprocessing", "asyncio"})
+                            "multiprocessing", "asyncio"})
+# Only what runs code or reaches it by itself: a wrapper such as
+# functools.partial, or types.SimpleNamespace, does nothing a scanner must
+# flag unless what it is given is itself flagged.
 UNSAFE = frozenset({"builtins:eval", "builtins:exec", "builtins:compile", "builtins:open",
                     "builtins:getattr", "builtins:setattr", "builtins:__import__",
                     "builtins:globals", "builtins:locals", "builtins:breakpoint",
-                    "builtins:execfile", "builtins:input", "builtins:apply", "builtins:file",
-                    "operator:attrgetter", "operator:methodcaller", "functools:partial"})
+                    "builtins:execfile", "builtins:apply", "builtins:file",
+                    "operator:attrgetter", "operator:methodcaller",
+                    "types:FunctionType", "types:CodeType"})
 
 
 def _names(text):
@@ -55,7 +68,7 @@ def is_unsafe(text):
     return any(n in UNSAFE or n.partition(":")[0].split(".")[0] in UNSAFE_MODULES for n in _names(text))
 
 
-def _truth(prep, data):
+def ground_truth(prep, data):
     """(finds, calls) CPython gives a stream, or a str saying why there are none."""
     case = prep.case
     key = bytes(data)
@@ -107,19 +120,46 @@ def check_scan(prep, target, out, protocol=None, data=None):
     if why:
         out.append(Result(outcome="unsupported", message=why, **base))
         return
-    truth = _truth(prep, data)
+    truth = ground_truth(prep, data)
     if isinstance(truth, str):
         out.append(Result(outcome="skip", message="no ground truth: " + truth, **base))
         return
     answer = yield Call(target, prep.data_text("scan", data))
-    out.append(_judge(truth, target, answer, base))
+    # A malformed stream, or one CPythons differ on (implementation-defined),
+    # may be refused.
+    out.append(_judge(truth, target, answer, base,
+                      case.classification in ("reject", "implementation-defined"),
+                      _by_extension(data)))
 
 
 def _listed(value):
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _judge(truth, target, answer, base):
+def _by_extension(data):
+    """The globals a stream names only by an extension code ("module:name"):
+    which global a code stands for is the loading process's copyreg
+    registry, which no scanner of the stream can know (a process registers
+    none by default; picklespec's fixtures register three)."""
+    import copyreg
+
+    from picklespec.reference import asm
+
+    data = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
+    names = set()
+    for ins in asm.read_instructions(data):
+        if ins.op is not None and ins.op.name in ("EXT1", "EXT2", "EXT4") and ins.value in \
+                copyreg._inverted_registry:
+            names.add("%s:%s" % copyreg._inverted_registry[ins.value])
+    return names
+
+
+def _unknowable(names, by_extension):
+    """names less those only an extension code named (plain or as "call X")."""
+    return [n for n in names if n.split(" ", 1)[-1] not in by_extension]
+
+
+def _judge(truth, target, answer, base, malformed=False, by_extension=frozenset()):
     if is_failure(answer):
         return failure({k: v for k, v in base.items() if k != "check"}, "scan", answer)
     word, detail = what(answer, target)
@@ -129,6 +169,18 @@ def _judge(truth, target, answer, base):
         return Result(outcome="protocol-error", message=detail, **base)
     finds, calls = truth
     expected = "finds: %s\ncalls: %s\n" % (", ".join(finds) or "-", ", ".join(calls) or "-")
+    unsafe_only = target.profile.scan_reports == "unsafe"
+    if word != "ok" and malformed:
+        # A malformed stream may be refused, as long as nothing CPython
+        # imports before it fails goes unreported.
+        missed = _unknowable(_compare(finds, [], unsafe_only)[0], by_extension)
+        if not missed:
+            return Result(outcome="pass", message="refused a malformed stream: %s" % detail, **base)
+        result = Result(outcome="fail", message="refused a malformed stream without reporting %s, "
+                        "which CPython imports before refusing it: %s" % (", ".join(missed), detail),
+                        expected=expected, **base)
+        result.missed = missed
+        return result
     if word != "ok":
         result = Result(outcome="fail", message="refused a stream CPython loads: %s" % detail,
                         expected=expected, **base)
@@ -138,12 +190,14 @@ def _judge(truth, target, answer, base):
     if not _listed(said_finds) or not (said_calls is None or _listed(said_calls)):
         return Result(outcome="protocol-error", message="a scan answer needs 'finds' (a list of "
                       "\"MODULE:NAME\") and 'calls' (a list or null)", **base)
-    unsafe_only = target.profile.scan_reports == "unsafe"
     missed, alarms = _compare(finds, said_finds, unsafe_only)
     if said_calls is not None:
         missed_calls, call_alarms = _compare(calls, said_calls, unsafe_only)
         missed += ["call " + c for c in missed_calls]
         alarms += ["call " + c for c in call_alarms]
+    missed, alarms = _unknowable(missed, by_extension), _unknowable(alarms, by_extension)
+    if malformed:
+        alarms = []  # more than CPython imports from a stream it refuses is caution
     if not missed and not alarms:
         return Result(outcome="pass", **base)
     parts = []

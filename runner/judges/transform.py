@@ -8,13 +8,15 @@
     stream fails.  A reject case's malformed stream must be refused, or
     come out as a stream that does not load either: an output the
     reference loads fails the cell ("a malformed stream came out as one
-    that loads").
+    that loads").  Several pickles back to back (a ``sequence`` case) are
+    ``unsupported`` unless the target takes the ``sequence`` load option.
 """
 
 from picklespec.reference import asm
 
 from ..results import Result
 from .common import Call, compared, failure, is_failure, loaded, not_read, what
+from .parse import _one_pickle
 
 __all__ = ["check_transform"]
 
@@ -25,7 +27,7 @@ def check_transform(prep, target, oracle, out, protocol=None, data=None, oracle_
     kind = case.classification if data is None else "accept"
     data = case.data if data is None else data
     base = dict(case=case.id, target=target.name, protocol=protocol, check="transform")
-    why = not_read(target, data, case.protocol if protocol is None else protocol)
+    why = not_read(target, data, case.protocol if protocol is None else protocol, _one_pickle(prep))
     if why:
         out.append(Result(outcome="unsupported", message=why, **base))
         return

@@ -251,3 +251,22 @@ def test_jskit_tagged_json_mapping():
     assert out[11] == {"type": "dict", "items": [[{"type": "str", "value": "k"}, {"type": "none"}]]}
     assert out[12] == {"type": "list", "id": "1", "items": [{"type": "ref", "id": "1"}]}
     assert out[13:] == ["undescribable"] * 4
+
+
+def test_a_pickler_without_an_option_answers_unsupported_for_it():
+    """cloudpickle's Pickler takes no fix_imports, Python 3.3's (zodbpickle's)
+    has no reducer_override: asked for either, the kit's dump says so."""
+    adapters = os.path.join(os.path.dirname(picklespec.runner.__file__), "adapters")
+    saved = list(sys.path)
+    sys.path.insert(0, adapters)
+    try:
+        import kit
+    finally:
+        sys.path[:] = saved
+    dump = kit.pickler_dump(pickle._Pickler, fix_imports=False, reducer_override=False)
+    with pytest.raises(kit.Unsupported, match="takes no fix_imports"):
+        dump(1, 2, {"fix_imports": "false"})
+    with pytest.raises(kit.Unsupported, match="has no reducer_override"):
+        dump(1, 2, {"reducer_override": "picklespec.cases.fixtures:reduce_plain"})
+    data, buffers = dump([1], 2, {"fix_imports": "true"})  # its own behaviour: asked, and done
+    assert pickle.loads(data) == [1] and buffers == []

@@ -102,6 +102,45 @@ REJECT = """\
   protocol: 1
   hex: "4b"
   failure: truncated
+- id: k-stack
+  title: APPEND on an empty stack
+  tags: [APPEND]
+  protocol: 2
+  hex: "8002612e"
+  failure: stack
+- id: reject-type-k-append-to-none
+  title: APPEND to None (an operand of the wrong type)
+  tags: [APPEND, NONE]
+  protocol: 0
+  stream: |
+    NONE
+    NONE
+    APPEND
+    STOP
+  failure: stack
+- id: k-cut-after-os-system
+  title: GLOBAL os system, then a BININT1 cut short
+  tags: [GLOBAL, BININT1, dangerous]
+  protocol: 1
+  hex: "636f730a73797374656d0a4b"
+  load-options: {allow_globals: []}
+  failure: truncated
+  finds: [os:system]
+  calls: []
+- id: k-cut-int
+  title: PROTO 2, then a BININT1 cut short
+  tags: [BININT1]
+  protocol: 2
+  hex: "80024b"
+  failure: truncated
+  finds: []
+  calls: []
+- id: k-py2-str-not-ascii
+  title: a Python 2 str that does not decode as ASCII, the default encoding
+  tags: [encoding, bad-argument, SHORT_BINSTRING]
+  protocol: 2
+  hex: "80025501e92e"
+  failure: bad-argument
 - id: k-limit
   title: a memo index no unpickler can hold
   tags: [LONG_BINGET]
@@ -250,6 +289,105 @@ def test_parse(cases):
         honest.close()
         liar.close()
 
+
+def test_a_parser_is_judged_on_the_faults_it_declares(cases):
+    dis, genops = fake("parser"), fake("genops")
+    try:
+        # pickletools.dis keeps a stack and refuses the underflow; genops keeps
+        # none, says so in parse_faults, and is not asked.
+        assert outcomes(cases["k-stack"], dis)["parse", None].outcome == "pass"
+        cell = outcomes(cases["k-stack"], genops)["parse", None]
+        assert cell.outcome == "unsupported"
+        assert cell.message == ("fake-genops does not check faults of kind stack (its parse_faults: "
+                                "bad-argument, truncated, unknown-opcode)")
+        assert outcomes(cases["k-truncated"], genops)["parse", None].outcome == "pass"
+        # An operand of the wrong type is no fault of form: no parser is asked.
+        typed = outcomes(cases["reject-type-k-append-to-none"], dis)["parse", None]
+        assert typed.outcome == "skip" and "(failure: type)" in typed.message
+    finally:
+        dis.close()
+        genops.close()
+
+
+@pytest.mark.parametrize("hello, message", [
+    ({"parse_faults": ["stack", "shape"]}, "'parse_faults' has unknown 'shape'"),
+    ({"allowed_globals": ["os.system"]}, "write each as MODULE:NAME"),
+    ({"checks": ["parse"], "policy_exceptions": ["Unsafe"]}, "apply to loads"),
+])
+def test_policy_and_fault_fields_are_checked(hello, message):
+    base = {"ok": True, "name": "x", "implementation": "x", "version": "1", "kind": "x",
+            "checks": ["load", "parse"], "load_protocols": [2], "opcodes": "all",
+            "model": [], "clean_exceptions": ["Error"]}
+    base.update(hello)
+    with pytest.raises(ProfileError, match=message):
+        read_profile(base)
+
+
+# -- loaders with a safety policy ------------------------------------------------------
+
+
+def test_a_declared_policy_refusal_is_coverage_unless_the_stream_imports_nothing(cases):
+    target = fake("policy")
+    try:
+        cell = outcomes(cases["k-reduce"], target)["load", None]
+        assert cell.outcome == "unsupported"
+        assert cell.message == "refused by fake-policy's policy (Unsafe): the stream imports builtins:len"
+        # Refusing plain data is no policy: a false positive, a failure.
+        plain = outcomes(cases["k-int"], target)["load", None]
+        assert plain.outcome == "fail" and plain.message == "rejected: Unsafe: no"
+        # A malformed stream refused by policy is a clean rejection.
+        assert outcomes(cases["k-truncated"], target)["reject", None].outcome == "pass"
+    finally:
+        target.close()
+
+
+def test_a_stream_needing_a_global_outside_allowed_globals_is_not_asked(cases):
+    allowed, other = fake("allowlist", "--allow", "builtins:len"), fake("allowlist", "--allow", "os:getcwd")
+    try:
+        assert outcomes(cases["k-reduce"], allowed)["load", None].outcome == "pass"
+        cell = outcomes(cases["k-reduce"], other)["load", None]
+        assert cell.outcome == "unsupported"
+        assert cell.message == "fake-allowlist imports only its allowed_globals, and the stream needs builtins:len"
+        assert outcomes(cases["k-int"], other)["load", None].outcome == "pass"
+    finally:
+        allowed.close()
+        other.close()
+
+
+def test_a_loader_without_the_encoding_option_is_not_asked_to_refuse_by_it(cases):
+    target = fake("tuples-as-lists")  # load_options: none
+    try:
+        cell = outcomes(cases["k-py2-str-not-ascii"], target)["reject", None]
+        assert cell.outcome == "unsupported"
+        assert "takes no encoding option" in cell.message
+    finally:
+        target.close()
+
+
+# -- scan ------------------------------------------------------------------------------
+
+
+def test_a_scanner_may_refuse_a_malformed_stream_unless_cpython_imported_first(cases):
+    target = fake("scanner-refuses")
+    try:
+        cell = outcomes(cases["k-cut-int"], target)["scan", None]
+        assert cell.outcome == "pass" and cell.message.startswith("refused a malformed stream")
+        missed = outcomes(cases["k-cut-after-os-system"], target)["scan", None]
+        assert missed.outcome == "fail" and missed.missed == ["os:system"]
+        assert "without reporting os:system" in missed.message
+        # A stream CPython loads, refused: a failure.
+        assert outcomes(cases["k-int"], target)["scan", None].outcome == "fail"
+    finally:
+        target.close()
+
+
+def test_more_than_cpython_imports_from_a_malformed_stream_is_caution(cases):
+    paranoid = fake("scanner-paranoid")  # finds os:system everywhere
+    try:
+        assert outcomes(cases["k-cut-int"], paranoid)["scan", None].outcome == "pass"
+        assert outcomes(cases["k-int"], paranoid)["scan", None].outcome == "fail"  # it loads
+    finally:
+        paranoid.close()
 
 # -- scan ------------------------------------------------------------------------------
 

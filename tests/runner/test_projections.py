@@ -43,3 +43,30 @@ def test_symbolic_reading_resolves_no_global():
                                                            "name": "complex"}
     assert symbolic(b"\xff") is None
     assert symbolic(pickle.dumps(1, 2), {"buffers": []}) is None
+
+
+def test_no_tuple_does_not_compare_the_sharing_of_cpythons_one_empty_tuple():
+    # ((), ()) as CPython loads it shares its one (); two empty arrays are the same data.
+    empty = ()
+    expected = model.to_json((empty, empty))
+    assert expected["items"][1] == {"type": "ref", "id": expected["items"][0]["id"]}
+    two_lists = {"type": "list", "items": [{"type": "list", "items": []},
+                                            {"type": "list", "items": []}]}
+    assert compare(expected, two_lists, ["no-tuple"]) == ("no-tuple",)
+    # A shared non-empty tuple is still sharing the stream made: compared.
+    pair = (1,)
+    shared = model.to_json([pair, pair])
+    unshared = {"type": "list", "items": [{"type": "list", "items": [{"type": "int", "value": "1"}]},
+                                          {"type": "list", "items": [{"type": "int", "value": "1"}]}]}
+    assert shared["items"][1] == {"type": "ref", "id": shared["items"][0]["id"]}
+    assert compare(shared, unshared, ["no-tuple"]) is None
+
+
+def test_inst_and_obj_build_as_newobj_under_unresolved_globals():
+    from picklespec.runner.projections import constructed
+
+    inst = symbolic(b"(i__main__\nC\n.")  # INST: a stand-in class, built
+    assert inst is not None and inst["via"] == "inst"
+    assert constructed(inst)["via"] == "newobj"
+    reduce = symbolic(b"c__main__\nC\n)R.")  # REDUCE: a call, kept apart
+    assert constructed(reduce)["via"] == "reduce"

@@ -14,7 +14,7 @@ def make():
         "name": "cloudpickle", "implementation": "cloudpickle", "version": cloudpickle.__version__,
         "kind": "py", "library": "cloudpickle %s on Python %d.%d" % ((cloudpickle.__version__,) + sys.version_info[:2]),
         "dump_protocols": [0, 1, 2, 3, 4, 5], "opcodes": "all",
-        "readable_by": ["3.8", "3.10", "3.13"]}, dump=kit.pickler_dump(cloudpickle.Pickler))
+        "readable_by": ["3.8", "3.10", "3.13"]}, dump=kit.pickler_dump(cloudpickle.Pickler, fix_imports=False))
 
 
 kit.main(make)

@@ -45,6 +45,7 @@ let libraryError = null;
 try {
     library = {
         Parser: require('pickleparser').Parser,
+        NameRegistry: require('pickleparser').NameRegistry,
         version: require('pickleparser/package.json').version,
     };
 } catch (err) {
@@ -58,6 +59,29 @@ class PersistentReference {
         this.pid = pid;
     }
 }
+
+/**
+ * The copyreg extension codes picklespec's fixtures register (runner/PROTOCOL.md,
+ * "The copyreg extension cache"), given to pickleparser through its own
+ * `extensionResolver` option: a code resolves to the stand-in pickleparser
+ * makes for the global registered under it, as its `NameRegistry` makes it
+ * for a GLOBAL naming that global; any other code is refused with the
+ * library's own message.
+ */
+const EXTENSION_NAMES = new Map([
+    [240, ['picklespec.cases.fixtures', 'Extension1']],
+    [61680, ['picklespec.cases.fixtures', 'Extension2']],
+    [15790320, ['picklespec.cases.fixtures', 'Extension4']],
+]);
+const EXTENSIONS = {
+    resolve(code) {
+        const named = EXTENSION_NAMES.get(code);
+        if (named === undefined) {
+            throw new Error(`Unregistered extension code: \`${code.toString(16)}\`.`);
+        }
+        return new library.NameRegistry().resolve(named[0], named[1]);
+    },
+};
 
 /** The load succeeded but its result has no tagged-JSON form. */
 class Undescribable extends Error {}
@@ -131,6 +155,7 @@ function load(request) {
         unpicklingTypeOfDictionary: 'Map',
         unpicklingTypeOfSet: 'Set',
         persistentResolver: { resolve: (pid) => new PersistentReference(pid) },
+        extensionResolver: EXTENSIONS,
         buffers: 'buffers' in options ? buffers[Symbol.iterator]() : undefined,
     });
     let result;

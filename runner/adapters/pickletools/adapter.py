@@ -20,8 +20,15 @@ def make(variant):
              # its documented error for a bad stream; anything else escaping is not clean
              "clean_exceptions": ["ValueError"]}
     if variant == "dis":
-        return kit.Adapter(hello, parse=lambda data: pickletools.dis(data, out=io.StringIO()))
+        # dis reads any PROTO number (it is not tied to one pickle version)
+        hello["parse_faults"] = ["truncated", "unknown-opcode", "bad-argument", "stack", "memo"]
+        # indentlevel=0: the listing is thrown away, and indenting it one
+        # step per open MARK is quadratic in a stream of nested MARKs
+        return kit.Adapter(hello, parse=lambda data: pickletools.dis(data, out=io.StringIO(),
+                                                                     indentlevel=0))
     if variant == "genops":
+        # genops keeps no stack and no memo
+        hello["parse_faults"] = ["truncated", "unknown-opcode", "bad-argument"]
         return kit.Adapter(hello, parse=lambda data: list(pickletools.genops(data)))
     return kit.Adapter(hello, transform=pickletools.optimize)
 

@@ -7,8 +7,11 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import kit  # noqa: E402
 
-# The 34 opcodes its load() dispatches on; any other is "Unsupported operand".
-OPCODES = ["APPEND", "APPENDS", "BINFLOAT", "BINGET", "BININT", "BININT1", "BININT2", "BINPERSID",
+# The 34 opcodes its load() dispatches on, any other being "Unsupported
+# operand", less BINPERSID: it takes only torch's own ids ("Only
+# persistent_load of storage is allowed"), a tuple naming a storage that
+# only a torch checkpoint holds, so no persistent id of the corpus loads.
+OPCODES = ["APPEND", "APPENDS", "BINFLOAT", "BINGET", "BININT", "BININT1", "BININT2",
            "BINPUT", "BINUNICODE", "BUILD", "EMPTY_DICT", "EMPTY_LIST", "EMPTY_SET", "EMPTY_TUPLE",
            "GLOBAL", "LONG1", "LONG_BINGET", "LONG_BINPUT", "MARK", "NEWFALSE", "NEWOBJ", "NEWTRUE",
            "NONE", "PROTO", "REDUCE", "SETITEM", "SETITEMS", "SHORT_BINSTRING", "STOP", "TUPLE",

@@ -31,7 +31,9 @@ def make(variant):
         return kit.Adapter(hello, parse=lambda data: load(data, {}))
     # it writes Python 3.3's bytes, which no recorded producer has: judged by CPython reading them
     hello.update(dump_protocols=[0, 1, 2, 3], load_options=OPTIONS, readable_by=["3.8", "3.13"])
-    return kit.Adapter(hello, load=kit.unpickler_load(zp.Unpickler), dump=kit.pickler_dump(zp.Pickler))
+    # Python 3.3's Pickler has no reducer_override (3.8): it would be ignored.
+    return kit.Adapter(hello, load=kit.unpickler_load(zp.Unpickler),
+                       dump=kit.pickler_dump(zp.Pickler, reducer_override=False))
 
 
 kit.main(make)

@@ -25,6 +25,13 @@ themselves, so a test knows every answer in advance:
 - ``few-opcodes``: loads with pickle, declaring only PROTO, BININT1 and STOP;
 - ``crash`` / ``hang``: exits / never answers on the first non-hello request
   (a loader; with ``--as-parser`` a parser);
+- ``policy``: a loader that refuses every stream with ``Unsafe``, declared
+  in ``policy_exceptions``;
+- ``allowlist``: loads with pickle, declaring ``allowed_globals`` the
+  globals given after ``--allow``;
+- ``genops``: parse with pickletools.genops, declaring ``parse_faults``
+  without ``stack`` and ``memo``;
+- ``scanner-refuses``: a scanner of unsafe globals that refuses every stream;
 - ``no-checks``: a hello without the profile fields;
 - ``no-protocols``: declares load with no protocol.
 
@@ -40,8 +47,9 @@ import sys
 import time
 
 MODE = sys.argv[1]
-PARSE = {"parser", "parser-accepts-all"}
-SCAN = {"scanner", "scanner-blind", "scanner-paranoid", "scanner-unsafe", "scanner-unsafe-blind"}
+PARSE = {"parser", "parser-accepts-all", "genops"}
+SCAN = {"scanner", "scanner-blind", "scanner-paranoid", "scanner-unsafe", "scanner-unsafe-blind",
+        "scanner-refuses"}
 TRANSFORM = {"optimizer", "transform-constant"}
 PRODUCE = {"producer", "producer-text", "producer-wrong"}
 
@@ -68,6 +76,15 @@ def hello():
         answer["checks"] = ["parse"]
     if MODE == "tuples-as-lists":
         answer["model"] = ["no-tuple"] if "--no-tuple" in sys.argv else []
+    if MODE == "scanner-refuses":
+        answer["scan_reports"] = "unsafe"
+    if MODE == "policy":
+        answer["policy_exceptions"] = ["Unsafe"]
+        answer["clean_exceptions"].append("Unsafe")
+    if MODE == "allowlist":
+        answer["allowed_globals"] = sys.argv[sys.argv.index("--allow") + 1:]
+    if MODE == "genops":
+        answer["parse_faults"] = ["truncated", "unknown-opcode", "bad-argument"]
     if MODE == "few-opcodes":
         answer["opcodes"] = ["PROTO", "BININT1", "STOP"]
     if MODE == "no-checks":
@@ -147,7 +164,11 @@ def answer_to(request):
         if op == "parse" and MODE in PARSE:
             if MODE == "parser":
                 pickletools.dis(data, out=io.StringIO())
+            elif MODE == "genops":
+                list(pickletools.genops(data))
             return {"ok": True}
+        if op == "scan" and MODE == "scanner-refuses":
+            raise ValueError("refused")
         if op == "scan" and MODE in SCAN:
             finds = {"scanner": _globals, "scanner-blind": lambda d: [],
                      "scanner-paranoid": lambda d: ["os:system"],
@@ -167,6 +188,8 @@ def answer_to(request):
                 out = pickle.dumps(2, 2)
             return {"ok": True, "data": out.hex()}
         if op == "load" and MODE not in PARSE | SCAN | TRANSFORM | PRODUCE:
+            if MODE == "policy":
+                return {"ok": False, "kind": "rejected", "exception": "Unsafe", "message": "Unsafe: no"}
             if MODE == "unclean":
                 return {"ok": False, "kind": "rejected", "exception": "Oops", "message": "Oops: no",
                         "clean": True}
