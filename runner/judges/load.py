@@ -197,17 +197,13 @@ def _judge_reject(prep, target, answer, base):
     return non_load("reject", word, detail, base)
 
 
-# Reject cases refused only because a key or set member is unhashable
-# (cases/reject/types.yaml): a rule of Python's data model.
-UNHASHABLE = frozenset({"reject-type-additems-unhashable", "reject-type-dict-list-key",
-                        "reject-type-dict-unhashable-key", "reject-type-frozenset-of-list",
-                        "reject-type-frozenset-unhashable", "reject-type-setitem-unhashable-key",
-                        "reject-type-setitems-unhashable-key", "reject-type-tuple-as-set-member"})
 NOT_PYTHON = frozenset({"no-tuple", "double-numbers", "str-keys", "sets-as-lists"})
 
 
 def _unhashable(case):
-    return case.id in UNHASHABLE
+    """Whether the case is refused only for an unhashable key or member (its
+    tag says so): a rule of Python's data model."""
+    return "unhashable-key" in case.tags
 
 
 def _not_python(target):
