@@ -420,16 +420,9 @@ def main(make, argv=None):
 
 def load_kwargs(options):
     """The keyword arguments of pickle.load for the load options encoding,
-    errors, fix_imports and buffers (the others are not pickle.load's)."""
-    kwargs = {}
-    for name in ("encoding", "errors"):
-        if name in options:
-            kwargs[name] = options[name]
-    if "fix_imports" in options:
-        kwargs["fix_imports"] = options["fix_imports"] == "true"
-    if "buffers" in options:
-        kwargs["buffers"] = [worker._buffer(b) for b in options["buffers"]]
-    return kwargs
+    errors, fix_imports and buffers (the others are not pickle.load's): the
+    worker's own reading of them."""
+    return worker._load_kwargs(options)
 
 
 def unpickler_load(unpickler_class, method="load", options=LOAD_OPTIONS):
