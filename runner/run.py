@@ -32,7 +32,6 @@ when one does not.
 
 import argparse
 import datetime
-import fnmatch
 import json
 import os
 import sys
@@ -44,7 +43,9 @@ from picklespec.reference.model import MAX_JSON_DEPTH
 
 from . import findings
 from .checks import Prepared, case_protocols, plan, plan_cross
-from .results import FAILING, OUTCOMES, Run
+from picklespec.cases.selection import KINDS, SelectionError, select
+
+from .results import CHECKS, FAILING, OUTCOMES, Run
 from .targets import UsageError, open_target, open_targets, parse_target, parse_targets
 
 __all__ = ["execute", "main", "DEFAULT_TARGETS", "DEFAULT_REPORT_DIR"]
@@ -58,33 +59,43 @@ def _now():
 
 
 class Progress:
-    """A line on stderr for runs that take a while: rewritten on a terminal,
-    every few seconds otherwise; silent for runs that end quickly."""
+    """A line on stderr, rewritten in place, for runs that take a while:
+    cells judged, of about how many, and an estimate of the time left.
+    Shown only on a terminal (a log gets the summary alone), and not for
+    runs that end within `delay` seconds."""
 
-    def __init__(self, stream=None, delay=1.0, every=None):
+    def __init__(self, stream=None, delay=1.0, every=0.2, tty=None):
         self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.every = every if every is not None else (0.2 if self.tty else 10.0)
+        self.tty = tty if tty is not None else hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.every = every
         self.start = time.monotonic()
         self.delay = delay
         self.last = 0.0
         self.shown = False
 
-    def __call__(self, done, total, note=""):
+    def __call__(self, cells, fraction, total=None):
+        """`cells` judged so far, `fraction` of the work done (0..1), `total`
+        the estimated number of cells (None while unknown)."""
         now = time.monotonic()
-        if now - self.start < self.delay or now - self.last < self.every:
+        if not self.tty or now - self.start < self.delay or now - self.last < self.every:
             return
         self.last = now
-        text = "picklespec: %d/%d requests%s, %.0f s" % (done, total, note, now - self.start)
-        if self.tty:
-            self.stream.write("\r" + text.ljust(78)[:100])
-        else:
-            self.stream.write(text + "\n")
+        self.stream.write("\r" + self.line(cells, fraction, total, now - self.start).ljust(78)[:100])
         self.stream.flush()
         self.shown = True
 
+    @staticmethod
+    def line(cells, fraction, total, elapsed):
+        text = "picklespec: %s cells" % format(cells, ",")
+        if total:
+            text += " of about %s" % format(max(total, cells), ",")
+        text += ", %d%%, %.0f s" % (min(fraction, 1.0) * 100, elapsed)
+        if fraction > 0.02:
+            text += ", about %.0f s left" % max(elapsed * (1 - fraction) / fraction, 0)
+        return text
+
     def end(self):
-        if self.shown and self.tty:
+        if self.shown:
             self.stream.write("\n")
             self.stream.flush()
 
@@ -94,15 +105,21 @@ class _Interrupted(Exception):
 
 
 def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=None,
-            oracle=None, oracle_problem="", stop=None, stats=None):
+            oracle=None, oracle_problem="", stop=None, stats=None, stop_after=None, chunk=None):
     """Check cases against targets; the Run (complete=False if interrupted).
 
     `oracle` is the reference target dump-readable and cross ask (by default
-    the `reference` among targets, if any).  `progress(done, total, note)`
-    is called now and then.  `stop`, a threading.Event, ends the run early
-    as Ctrl-C does.  `stats`, a dict, receives the number of rounds, the
-    requests asked per target name, and (round, target, requests, seconds)
-    for each batch.
+    the `reference` among targets, if any).  `progress(cells, fraction,
+    total)` is called now and then (`Progress`).  `stop`, a
+    threading.Event, ends the run early as Ctrl-C does.  `stats`, a dict,
+    receives the number of rounds, the requests asked per target name, and
+    (round, target, requests, seconds) for each batch.
+
+    The cases are checked `chunk` at a time (default: a tenth of them, at
+    least 100), so progress can count judged cells.  `stop_after(result)`,
+    if given, ends the run after the chunk in which it first holds
+    (``--fail-fast``); the run is then complete but narrowed, and says so in
+    its notes.
     """
     cases = list(cases)
     run = Run(targets={t.name: t.describe() for t in targets}, results=[], started=_now())
@@ -116,20 +133,33 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     out = run.results
     active = []
     cache = {}
+    size = chunk or max(100, -(-len(cases) // 10))
     try:
-        for gen in _generators(cases, targets, protocols, oracle, oracle_problem, cross, out):
-            _advance(gen, None, active)
         rounds = 0
-        while active:
-            rounds += 1
-            asked = _ask_all(active, cache, jobs, stop, progress, rounds)
-            active = _feed(active, cache)
-            if stats is not None:
-                stats["rounds"] = rounds
-                for target, (count, seconds) in asked.items():
-                    stats.setdefault("requests", {}).setdefault(target.name, 0)
-                    stats["requests"][target.name] += count
-                    stats.setdefault("busy", []).append((rounds, target.name, count, seconds))
+        for first in range(0, len(cases), size):
+            part = cases[first:first + size]
+            seen = len(out)
+            for gen in _generators(part, targets, protocols, oracle, oracle_problem, cross, out):
+                _advance(gen, None, active)
+            tick = _ticker(progress, out, first, len(part), len(cases))
+            while active:
+                rounds += 1
+                asked = _ask_all(active, cache, jobs, stop, tick, rounds)
+                active = _feed(active, cache)
+                tick.round_done()
+                if stats is not None:
+                    stats["rounds"] = rounds
+                    for target, (count, seconds) in asked.items():
+                        stats.setdefault("requests", {}).setdefault(target.name, 0)
+                        stats["requests"][target.name] += count
+                        stats.setdefault("busy", []).append((rounds, target.name, count, seconds))
+            cache.clear()  # a request is never asked again by a later chunk's cases
+            if stop_after is not None and any(stop_after(r) for r in out[seen:]):
+                left = len(cases) - first - len(part)
+                if left:
+                    run.notes.append("stopped after the first failure (--fail-fast): %d of %d cases "
+                                     "not run" % (left, len(cases)))
+                break
     except (_Interrupted, KeyboardInterrupt) as exc:
         if isinstance(exc, _Interrupted):
             _feed(active, cache, last=True)  # judge the checks whose answers are in
@@ -149,6 +179,30 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     for name, why in unjudged(run, targets):
         run.notes.append("%s: %s" % (name, why))
     return run
+
+
+class _ticker:
+    """What `_ask_all` reports (requests done of a round), turned into cells
+    and the fraction of the run done: the chunks before this one are done,
+    and within it the first round is most of the work."""
+
+    def __init__(self, progress, out, before, size, total):
+        self.progress, self.out = progress, out
+        self.before, self.size, self.total = before, size, max(total, 1)
+        self.rounds = 0
+
+    def __call__(self, done, asked, note=""):
+        if self.progress is None:
+            return
+        within = (done / asked if asked else 1.0) * (0.9 if self.rounds == 0 else 1.0)
+        if self.rounds:
+            within = 0.9 + 0.1 * within
+        fraction = (self.before + self.size * within) / self.total
+        total = len(self.out) * self.total // self.before if self.before else None
+        self.progress(len(self.out), fraction, total)
+
+    def round_done(self):
+        self.rounds += 1
 
 
 def unjudged(run, targets):
@@ -305,8 +359,18 @@ def _parser():
                         help="a target: reference, cpython-c, cpython-py, python:PATH[:c|:py], "
                              "cmd:COMMAND, pickleparser, all-interpreters (repeatable; default: "
                              "the first three)")
-    parser.add_argument("--case", "-k", action="append", metavar="GLOB",
+    parser.add_argument("--case", action="append", metavar="GLOB",
                         help="only the cases whose id matches GLOB (repeatable)")
+    parser.add_argument("-k", dest="keyword", metavar="EXPR",
+                        help="only the cases matching EXPR, as pytest's -k: words matched against "
+                             "the id, title, tags, opcode names and file, with and/or/not "
+                             "(-k \"frame and not reject\")")
+    parser.add_argument("--kind", action="append", choices=KINDS, metavar="KIND",
+                        help="only the cases of this kind: %s (repeatable)" % ", ".join(KINDS))
+    parser.add_argument("--check", action="append", choices=CHECKS, metavar="CHECK",
+                        help="only judge and report this check: %s (repeatable)" % ", ".join(CHECKS))
+    parser.add_argument("--fail-fast", "-x", action="store_true",
+                        help="stop after the first failing cell that the expectations do not list")
     parser.add_argument("--protocol", "-p", action="append", type=int, choices=range(6), metavar="N",
                         help="only protocol N (repeatable)")
     parser.add_argument("--corpus", action="append", metavar="PATH",
@@ -314,7 +378,13 @@ def _parser():
     parser.add_argument("--report-dir", default=DEFAULT_REPORT_DIR, metavar="DIR",
                         help="where the reports go (default: %(default)s)")
     parser.add_argument("--baseline", metavar="FILE",
-                        help="judge the run against the known results in FILE")
+                        help="judge the run against the known results in FILE instead of the "
+                             "shipped expectations (the published run, picklespec/known/baseline.json)")
+    parser.add_argument("--no-expectations", action="store_true",
+                        help="judge every cell on its own: any cell that does not conform fails the run")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail the run on every cell that does not conform, known or not "
+                             "(the known deviations are still reported as such)")
     parser.add_argument("--update-baseline", action="store_true",
                         help="write this run's results into the --baseline FILE (after review)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N",
@@ -346,6 +416,8 @@ def _check_args(args):
         raise UsageError("--timeout must be more than 0 seconds")
     if args.update_baseline and not args.baseline:
         raise UsageError("--update-baseline needs --baseline FILE")
+    if args.no_expectations and args.baseline:
+        raise UsageError("--no-expectations and --baseline FILE contradict each other; give one")
 
 
 def _select_cases(args):
@@ -358,10 +430,15 @@ def _select_cases(args):
         raise UsageError("the corpus has %d problem%s (above); nothing was run" % (
             len(corpus.problems), "s" if len(corpus.problems) > 1 else ""))
     cases = corpus.cases
-    if args.case:
-        cases = [c for c in cases if any(fnmatch.fnmatchcase(c.id, g) for g in args.case)]
-        if not cases:
-            raise UsageError("no case id matches %s" % " or ".join(repr(g) for g in args.case))
+    try:
+        cases = select(cases, globs=args.case or (), expression=args.keyword, kinds=args.kind or ())
+    except SelectionError as exc:
+        raise UsageError(str(exc)) from None
+    if not cases:
+        asked = ["--case " + " or ".join(repr(g) for g in args.case)] if args.case else []
+        asked += ["-k %r" % args.keyword] if args.keyword else []
+        asked += ["--kind " + " or ".join(args.kind)] if args.kind else []
+        raise UsageError("no case matches %s" % " and ".join(asked))
     if args.protocol:
         cases = [c for c in cases if case_protocols(c, args.protocol)]
         if not cases:
@@ -370,12 +447,14 @@ def _select_cases(args):
 
 
 def _load_baseline(args):
-    if not args.baseline or (args.update_baseline and not os.path.exists(args.baseline)):
+    """What the run is judged against: --baseline FILE, else the shipped
+    expectations (None with --no-expectations, or a baseline to be created)."""
+    if args.no_expectations or (args.update_baseline and not os.path.exists(args.baseline)):
         return None
     from . import baseline
 
     try:
-        return baseline.load(args.baseline)
+        return baseline.load(args.baseline) if args.baseline else baseline.shipped()
     except baseline.BaselineError as exc:
         raise UsageError(str(exc)) from None
 
@@ -404,19 +483,24 @@ def _main(args):
     progress = None if args.quiet else Progress()
     try:
         run = execute(cases, targets, protocols=args.protocol, jobs=args.jobs,
-                      cross=not args.no_cross, progress=progress, oracle=oracle,
-                      oracle_problem=problem)
+                      cross=not args.no_cross and (not args.check or "cross" in args.check),
+                      progress=progress, oracle=oracle, oracle_problem=problem,
+                      stop_after=_first_failure(args, known) if args.fail_fast else None,
+                      chunk=25 if args.fail_fast else None)
     finally:
         if progress is not None:
             progress.end()
         for target in targets + ([oracle] if own_oracle else []):
             target.close()
+    if args.check:
+        run.results[:] = [r for r in run.results if r.check in args.check]
     paths = _write_reports(run, args.report_dir)
-    status = _summarize(run, sys.stdout)
-    if args.baseline:
-        status = _judge_baseline(run, args, known, status)
-    if paths:
-        sys.stdout.write("reports: %s\n" % ", ".join(paths))
+    status = _summarize(run, sys.stdout, listed=known is None)
+    for note in run.notes:
+        if note.startswith("stopped after the first failure"):
+            sys.stdout.write(note + "\n")
+    status = _judge_baseline(run, args, known, status)
+    _next_step(paths, known, sys.stdout)
     if not run.complete:
         return 130
     idle = unjudged(run, targets) if run.results or cases else []
@@ -483,8 +567,9 @@ def _write_reports(run, directory):
         return []
 
 
-def _summarize(run, stream):
-    """Counts per target and the failing cells; 1 if any cell fails, else 0."""
+def _summarize(run, stream, listed=True):
+    """Counts per target, and (when `listed`) the first failing cells; 1 if
+    any cell fails, else 0."""
     counts = {}
     for result in run.results:
         target = result.target.split(" -> ")[-1] if result.check == "cross" else result.target
@@ -496,16 +581,28 @@ def _summarize(run, stream):
         stream.write("%-*s  %s\n" % (width + 9, label, ", ".join(
             "%d %s" % (n, outcome) for outcome, n in row.items() if n)))
     failing = [r for r in run.sorted_results() if r.outcome in FAILING]
-    for result in failing[:20]:
-        stream.write("%s: %s: %s\n" % (result.key, result.outcome, result.message))
-    if len(failing) > 20:
-        stream.write("... and %d more failing cells (see the reports)\n" % (len(failing) - 20))
+    if listed:
+        for result in failing[:20]:
+            stream.write("%s: %s: %s\n" % (result.key, result.outcome, result.message))
+        if len(failing) > 20:
+            stream.write("... and %d more failing cells (see the reports)\n" % (len(failing) - 20))
     stream.write("%d cells, %d failing%s\n" % (len(run.results), len(failing),
                                                "" if run.complete else " (interrupted: incomplete)"))
     return 1 if failing else 0
 
 
+def _first_failure(args, known):
+    """For --fail-fast: whether a result is a failure the run's verdict counts."""
+    def counts(result):
+        if not result.failing:
+            return False
+        return args.strict or known is None or known.expected.get(result.key) != result.outcome
+    return counts
+
+
 def _judge_baseline(run, args, known, status):
+    """The exit status, as the expectations, --baseline FILE, --strict and
+    --no-expectations decide it (runner/baseline.py: which passes count)."""
     from . import baseline
 
     if args.update_baseline:
@@ -515,7 +612,30 @@ def _judge_baseline(run, args, known, status):
         baseline.write(run, args.baseline)
         sys.stdout.write("baseline updated: %s\n" % args.baseline)
         return 0
+    if known is None:
+        return status
     comparison = baseline.compare(run, known)
-    for line in comparison.summary():
+    lines = comparison.verdict(run.targets) if known.shipped else comparison.summary()
+    for line in lines:
         sys.stdout.write(line + "\n")
+    if args.strict:
+        if status:
+            sys.stdout.write("--strict: every cell that does not conform fails the run\n")
+        return status
     return 0 if comparison.ok else 1
+
+
+def _next_step(paths, known, stream):
+    """The summary's last lines: where to look next."""
+    by_name = {os.path.basename(p): p for p in paths}
+    if "matrix.html" in by_name:
+        stream.write("next: open %s in a browser\n" % by_name["matrix.html"])
+    if "findings.md" in by_name:
+        stream.write("failures grouped by root cause: %s\n" % by_name["findings.md"])
+    if known is not None and known.shipped:
+        from picklespec import known as published
+
+        stream.write("the published run's findings, per target: %s\n" % published.path("findings.md"))
+    others = [p for name, p in sorted(by_name.items()) if name not in ("matrix.html", "findings.md")]
+    if others:
+        stream.write("other reports: %s\n" % ", ".join(others))

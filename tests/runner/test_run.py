@@ -190,7 +190,7 @@ def test_run_failing_then_baseline(tmp_path, capsys):
     base = str(tmp_path / "baseline.json")
     status, out, _ = _main(capsys, "--corpus", root, "-q", "--report-dir", report, "--target", "cpython-c")
     assert status == 1
-    assert "run-binint1||load|%s-c: fail: loaded a different object" % HOST in out
+    assert "new failure: run-binint1||load|%s-c: fail: loaded a different object" % HOST in out
     status, out, _ = _main(capsys, "--corpus", root, "-q", "--report-dir", report, "--target", "cpython-c",
                            "--baseline", base, "--update-baseline")
     assert status == 0 and "baseline updated" in out
@@ -231,15 +231,22 @@ def test_argparse_errors_exit_2(capsys):
     assert caught.value.code == 2
 
 
-def test_progress_line():
+def test_progress_line_counts_cells_and_the_time_left():
     stream = io.StringIO()
-    progress = Progress(stream, delay=0, every=0)
-    progress(5, 10, " (round 1)")
+    progress = Progress(stream, delay=0, every=0, tty=True)
+    progress(1000, 0.25, 4000)
     progress.end()
-    assert stream.getvalue().startswith("picklespec: 5/10 requests (round 1), ")
+    text = stream.getvalue()
+    assert text.startswith("\rpicklespec: 1,000 cells of about 4,000, 25%, ") and text.endswith("\n")
+    # 3/4 of the work left after t seconds: about 3t left
+    assert Progress.line(1000, 0.25, 4000, 10.0).endswith("25%, 10 s, about 30 s left")
+    assert Progress.line(0, 0.01, None, 1.0) == "picklespec: 0 cells, 1%, 1 s"
     quiet = io.StringIO()
-    Progress(quiet, delay=60)(1, 2)  # a run that ends quickly shows nothing
+    Progress(quiet, delay=60, tty=True)(1, 0.5)  # a run that ends quickly shows nothing
     assert quiet.getvalue() == ""
+    log = io.StringIO()
+    Progress(log, delay=0, every=0)(1, 0.5)  # not a terminal: nothing
+    assert log.getvalue() == ""
 
 
 def test_ctrl_c_before_any_case_ran(corpus, tmp_path, capsys, monkeypatch):
