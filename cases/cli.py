@@ -5,6 +5,8 @@
     picklespec cases regen --python PATH --kind c|py [--case GLOB] [--write]
     picklespec cases regen --only exceptions [--python PATH...] [--write]
     picklespec cases export DIR             the corpus as .pkl and tagged-JSON files
+    picklespec cases list [-k EXPR] [--kind KIND] [--case GLOB]   the cases a selection chooses
+    picklespec cases show ID                its source, streams, expected value, known outcomes
 
 Problems print as ``FILE:LINE: FIELD: message``, so editors jump to them.
 """
@@ -99,8 +101,20 @@ def export_main(argv):
     return 0
 
 
+def list_main(argv):
+    from .show import list_main as list_cases
+
+    return list_cases(argv)
+
+
+def show_main(argv):
+    from .show import show_main as show_case
+
+    return show_case(argv)
+
+
 COMMANDS = {"check": check_main, "coverage": coverage_main, "regen": regen_main,
-            "export": export_main}
+            "export": export_main, "list": list_main, "show": show_main}
 
 
 def main(argv):
