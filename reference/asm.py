@@ -46,7 +46,7 @@ from . import arguments as A
 from .errors import UnpicklingError
 from .opcodes import by_code, by_name, markobject
 
-__all__ = ["Instruction", "read_instructions", "disassemble", "assemble", "AssemblyError"]
+__all__ = ["Instruction", "read_instructions", "disassemble", "annotations", "assemble", "AssemblyError"]
 
 
 class AssemblyError(ValueError):
@@ -203,21 +203,26 @@ def _literal(text, kind, message):
 # -- disassembly -------------------------------------------------------------
 
 
-def disassemble(data, offsets=False, indent=True):
+def disassemble(data, offsets=False, indent=True, annotate=False):
     """The assembly text for a byte string (any byte string: see the module doc).
 
     `offsets` prefixes each line with its byte offset; `indent` indents the
     opcodes inside a MARK, as pickletools.dis does, by what the table says
-    each opcode does to the mark stack.
+    each opcode does to the mark stack.  `annotate` adds pickletools.dis's
+    annotations as comments, so the text still assembles (`annotations`).
     """
     lines = []
     depth = 0
     width = len(str(len(data)))
-    for ins in read_instructions(data):
+    instructions = read_instructions(data)
+    notes = annotations(instructions) if annotate else {}
+    for ins in instructions:
         op = ins.op
         if op is not None and markobject in op.before:
             depth = max(depth - 1, 0)
         text = _instruction_text(ins)
+        if ins.offset in notes:
+            text += "  # " + notes[ins.offset]
         if indent:
             text = "  " * depth + text
         if offsets:
@@ -225,7 +230,40 @@ def disassemble(data, offsets=False, indent=True):
         lines.append(text)
         if op is not None and markobject in op.after:
             depth += 1
+    if annotate and any(ins.op is not None for ins in instructions):
+        lines.append("# highest protocol among opcodes = %d"
+                     % max(ins.op.proto for ins in instructions if ins.op is not None))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+
+
+def annotations(instructions):
+    """Offset -> the note pickletools.dis prints for that instruction.
+
+    - MEMOIZE: ``(as N)``, the memo index it stores under: the number of
+      memo entries written before it, PUTs included, as the unpickler counts;
+    - an opcode that pops a mark: ``(MARK at N)``, the offset of its MARK,
+      or ``(no MARK to pop)`` when none is open.
+    """
+    notes = {}
+    memo = set()
+    marks = []
+    for ins in instructions:
+        op = ins.op
+        if op is None:
+            continue
+        if op.name in _PUTS and ins.error is None:
+            memo.add(ins.value)
+        elif op.name == "MEMOIZE":
+            notes[ins.offset] = "(as %d)" % len(memo)
+            memo.add(len(memo))
+        if markobject in op.before:
+            notes[ins.offset] = "(MARK at %d)" % marks.pop() if marks else "(no MARK to pop)"
+        if markobject in op.after:
+            marks.append(ins.offset)
+    return notes
 
 
 def _instruction_text(ins):

@@ -86,13 +86,17 @@ def dis_main(argv):
     parser.add_argument("file", help="the pickle ('-' for standard input)")
     parser.add_argument("--no-offsets", action="store_true", help="omit byte offsets")
     parser.add_argument("--no-indent", action="store_true", help="do not indent inside MARKs")
+    parser.add_argument("--no-annotations", action="store_true",
+                        help="omit the comments pickletools.dis also prints: a MEMOIZE's memo index "
+                             "(as N), the MARK an opcode pops (MARK at N), the highest protocol used")
     args = parser.parse_args(argv)
     try:
         data = _read_input(args.file)
     except OSError as exc:
         sys.stderr.write("picklespec dis: %s: %s\n" % (args.file, exc.strerror))
         return 2
-    sys.stdout.write(disassemble(data, offsets=not args.no_offsets, indent=not args.no_indent))
+    sys.stdout.write(disassemble(data, offsets=not args.no_offsets, indent=not args.no_indent,
+                                 annotate=not args.no_annotations))
     fault = stream_fault(data)
     if fault is not None:
         sys.stdout.flush()

@@ -1,7 +1,10 @@
 """The assembler and disassembler: exact round trips, readable text, clear errors."""
 
 import collections
+import io
 import pickle
+import pickletools
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -137,3 +140,48 @@ def test_nans_other_than_the_canonical_one_keep_their_bits(bits):
     assert "raw=" in asm.disassemble(data)
     assert asm.assemble(asm.disassemble(data)) == data
     assert asm.disassemble(b"G" + pickle.dumps(float("nan"), 1)[1:]) == "BINFLOAT nan\nSTOP\n"
+
+
+# -- annotations, held to the standard library's pickletools.dis ------------------
+
+_NOTE = re.compile(r"^\s*(\d+): .*?(\(as \d+\)|\(MARK at \d+\))\s*$")
+
+
+def _pickletools_notes(data):
+    """Offset -> note, and the highest protocol, as pickletools.dis prints them."""
+    out = io.StringIO()
+    pickletools.dis(data, out)
+    notes = {}
+    highest = None
+    for line in out.getvalue().splitlines():
+        m = _NOTE.match(line)
+        if m:
+            notes[int(m.group(1))] = m.group(2)
+        if line.startswith("highest protocol among opcodes = "):
+            highest = int(line.rsplit(" ", 1)[1])
+    return notes, highest
+
+
+_SHARED = [1, 2]
+OBJECTS = [[1, 2, {"a": (3,)}], {"k": _SHARED, "j": _SHARED}, [[], [[]], ([],)], "x", {1, 2, 3},
+           list(range(1500))]
+
+
+@pytest.mark.parametrize("protocol", range(6))
+@pytest.mark.parametrize("number", range(len(OBJECTS)))
+def test_annotations_are_those_of_pickletools(protocol, number):
+    data = pickle.dumps(OBJECTS[number], protocol=protocol)
+    expected, highest = _pickletools_notes(data)
+    assert asm.annotations(asm.read_instructions(data)) == expected
+    text = asm.disassemble(data, offsets=True, annotate=True)
+    assert text.splitlines()[-1] == "# highest protocol among opcodes = %d" % highest
+    for offset, note in expected.items():
+        assert any(line.lstrip().startswith("%d:" % offset) and line.endswith("  # " + note)
+                   for line in text.splitlines())
+    assert asm.assemble(text) == data  # annotations are comments
+
+
+def test_annotations_are_off_by_default_and_a_stray_pop_mark_is_named():
+    data = b"(K\x01e1."  # MARK, BININT1, APPENDS pops it, POP_MARK finds none
+    assert "#" not in asm.disassemble(data)
+    assert asm.annotations(asm.read_instructions(data)) == {3: "(MARK at 0)", 4: "(no MARK to pop)"}

@@ -58,3 +58,32 @@ def test_dis_of_a_broken_pickle_prints_what_it_read_and_exits_1(data, offset, wo
 def test_stream_fault_names_the_first_fault():
     assert cli.stream_fault(pickle.dumps({"a": [1.5]}, protocol=5)) is None
     assert cli.stream_fault(b"I12\n")[1].endswith("ends without a STOP")
+
+
+def test_dis_annotates_as_pickletools_does_and_can_be_told_not_to():
+    import io
+    import pickletools
+
+    data = pickle.dumps([1, {"a": (3,)}], protocol=4)
+    listing = io.StringIO()
+    pickletools.dis(data, listing)
+    wanted = [line.split()[-2:] for line in listing.getvalue().splitlines()
+              if line.rstrip().endswith(")") and ("(as " in line or "(MARK at" in line)]
+    done = run("dis", "-", stdin=data)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode().splitlines()
+    got = [line.split()[-2:] for line in lines if "  # (" in line]
+    assert got == wanted and len(got) >= 4
+    assert lines[-1] == listing.getvalue().splitlines()[-1].replace("highest", "# highest")
+    plain = run("dis", "--no-annotations", "-", stdin=data)
+    assert plain.returncode == 0 and b"#" not in plain.stdout
+
+
+def test_dis_of_a_truncated_pickle_prints_its_annotated_prefix_and_exits_1():
+    data = pickle.dumps([1, 2, 3], protocol=2)[:-2]  # APPENDS and STOP cut off
+    done = run("dis", "-", stdin=data)
+    assert done.returncode == 1
+    out = done.stdout.decode()
+    assert "MARK" in out and "BININT1 3" in out and "APPENDS" not in out
+    assert done.stderr.decode() == "picklespec dis: -: offset %d: truncated: the pickle ends " \
+                                   "without a STOP\n" % len(data)
