@@ -29,7 +29,8 @@ def test_dis_of_a_whole_pickle_exits_0():
     done = run("dis", "-", stdin=pickle.dumps([1, "a"], protocol=2))
     assert done.returncode == 0, done.stderr
     assert done.stderr == b""
-    assert done.stdout.decode().splitlines()[-1].endswith("STOP")
+    lines = done.stdout.decode().splitlines()
+    assert lines[-2].endswith("STOP") and lines[-1] == "# highest protocol among opcodes = 2"
 
 
 def test_dis_ignores_bytes_after_the_stop_as_unpicklers_do():
