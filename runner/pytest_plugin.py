@@ -24,9 +24,21 @@ check could be judged (the target does not do that protocol); otherwise it
 passes, each check's outcome (and a ``defined`` cell's choice) recorded in
 the item's ``user_properties``, which --junitxml writes.  Failures and skips
 point at the case's file and line, not at a traceback.
-"""
 
-import fnmatch
+Known deviations are expected failures, as in ``picklespec run``: an item
+whose cell the expectations list (the shipped ones, picklespec/known/
+baseline.json, or ``--picklespec-baseline FILE``;
+``--picklespec-no-expectations`` turns them off) is marked
+``xfail(strict=True, raises=KnownDeviation)`` with the listed reasons.  It
+is ``xfailed`` when it fails exactly as listed; it *fails* when it fails in
+another way (a new failure is never swallowed by an xfail) and, the mark
+being strict, when it passes (``XPASS(strict)``: update the expectations;
+pytest's ``--runxfail`` judges every item on its own).
+
+Collection reads the corpus, starts the targets and reads the
+expectations; ``python -m picklespec.runner.plugin_bench`` measures it
+against its goal (under 2 s).
+"""
 
 import pytest
 
@@ -55,15 +67,21 @@ def pytest_addoption(parser):
                     help="only protocol N (repeatable)")
     group.addoption("--picklespec-corpus", action="append", default=[], metavar="PATH",
                     help="case files or folders to read instead of the installed corpus (repeatable)")
+    group.addoption("--picklespec-baseline", default=None, metavar="FILE",
+                    help="the expected failures (xfail) from FILE instead of the shipped expectations")
+    group.addoption("--picklespec-no-expectations", action="store_true", default=False,
+                    help="no expected failures: every cell that does not conform fails")
 
 
 def pytest_configure(config):
     if config.getoption("picklespec") or config.getoption("picklespec_target"):
         config.pluginmanager.register(CorpusPlugin(config), "picklespec-corpus")
         return
-    given = [name for name in ("case", "protocol", "corpus") if config.getoption("picklespec_" + name)]
+    given = [name for name in ("case", "protocol", "corpus", "baseline", "no_expectations")
+             if config.getoption("picklespec_" + name)]
     if given:
-        raise pytest.UsageError("--picklespec-%s needs --picklespec or --picklespec-target" % given[0])
+        raise pytest.UsageError("--picklespec-%s needs --picklespec or --picklespec-target"
+                                % given[0].replace("_", "-"))
 
 
 class CorpusPlugin:
@@ -106,8 +124,27 @@ class CorpusPlugin:
         if corpus.problems:
             raise Corpus.CollectError("picklespec: the corpus has problems; fix them first:\n  "
                                       + "\n  ".join(str(p) for p in corpus.problems))
-        globs = self.config.getoption("picklespec_case")
-        return [c for c in corpus.cases if not globs or any(fnmatch.fnmatchcase(c.id, g) for g in globs)]
+        from picklespec.cases.selection import select
+
+        return select(corpus.cases, globs=self.config.getoption("picklespec_case"))
+
+    def expectations(self):
+        """(case, target) -> [(protocol text, check, outcome, reason)] of the
+        expected failures, and where they are listed."""
+        from . import baseline
+
+        if self.config.getoption("picklespec_no_expectations"):
+            return {}, None
+        path = self.config.getoption("picklespec_baseline")
+        try:
+            known = baseline.load(path) if path else baseline.shipped()
+        except baseline.BaselineError as exc:
+            raise Corpus.CollectError("picklespec: %s" % exc) from None
+        index = {}
+        for key, outcome in known.expected.items():
+            case, proto, check, target = key.split("|")
+            index.setdefault((case, target), []).append((proto, check, outcome, known.reasons.get(key)))
+        return index, known.path
 
     def protocols(self, case):
         from .checks import case_protocols
@@ -138,9 +175,16 @@ class Corpus(pytest.Collector):
     def collect(self):
         cases = self.plugin.cases()  # a broken corpus stops us before any target starts
         targets = self.plugin.targets()
-        return [CaseItem.from_parent(self, name=item_name(case.id, protocol, target.name),
-                                     case=case, protocol=protocol, target=target)
-                for case in cases for protocol in self.plugin.protocols(case) for target in targets]
+        known, where = self.plugin.expectations()
+        items = []
+        for case in cases:
+            for protocol in self.plugin.protocols(case):
+                for target in targets:
+                    item = CaseItem.from_parent(self, name=item_name(case.id, protocol, target.name),
+                                                case=case, protocol=protocol, target=target)
+                    item.expect(known.get((case.id, target.name), ()), where)
+                    items.append(item)
+        return items
 
 
 class CellFailure(Exception):
@@ -151,6 +195,10 @@ class CellFailure(Exception):
         self.results = results
 
 
+class KnownDeviation(CellFailure):
+    """The failing Results of an item, each exactly as the expectations list it."""
+
+
 class CaseItem(pytest.Item):
     def __init__(self, *, case, protocol, target, **kwargs):
         super().__init__(**kwargs)
@@ -158,7 +206,22 @@ class CaseItem(pytest.Item):
         self.protocol = protocol
         self.target = target
         self.results = []
+        self.expected = {}  # Result.key -> outcome the expectations list
         self.add_marker(case.classification.replace("-", "_"))
+
+    def expect(self, entries, where):
+        """Mark the item xfail(strict) for the expectations' entries of its cell."""
+        proto = "p%d" % self.protocol if self.protocol is not None else ""
+        reasons = []
+        for entry_proto, check, outcome, reason in entries:
+            if entry_proto in ("", proto):
+                key = "|".join((self.case.id, entry_proto, check, self.target.name))
+                self.expected[key] = outcome
+                reasons.append("%s: %s" % (check, reason or outcome))
+        if reasons:
+            self.add_marker(pytest.mark.xfail(
+                strict=True, raises=KnownDeviation,
+                reason="known deviation (listed in %s): %s" % (where, "; ".join(reasons))))
 
     def runtest(self):
         from .checks import check_case
@@ -169,7 +232,8 @@ class CaseItem(pytest.Item):
             self.user_properties.append((r.check, r.outcome + (" (%s)" % r.chosen if r.chosen else "")))
         failing = [r for r in self.results if r.failing]
         if failing:
-            raise CellFailure(failing)
+            known = all(self.expected.get(r.key) == r.outcome for r in failing)
+            raise (KnownDeviation if known else CellFailure)(failing)
         if all(r.outcome in NOT_JUDGED for r in self.results):
             reasons = sorted({"%s: %s" % (r.check, r.message or r.outcome) for r in self.results})
             # Reported at the case's file and line, as a failure is.

@@ -202,3 +202,60 @@ def test_collection_errors_are_clear(pytester, args, message):
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*ERROR collecting picklespec*"] + message)
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def _expectations(path, entries):
+    """A baseline file: {key: outcome}, each with a reason."""
+    import json
+
+    path.write_text(json.dumps({"format": "picklespec-baseline/1", "expected": {
+        key: {"outcome": outcome, "reason": "listed: " + key} for key, outcome in entries.items()}}),
+        encoding="utf-8")
+    return "--picklespec-baseline=%s" % path
+
+
+def test_known_deviations_are_strict_xfails(pytester, corpus):
+    # zero-1.0 reads 0 for BININT1 1 (fail) and accepts a truncated stream (fail).
+    option = _expectations(pytester.path / "known.json", {
+        "load-bin1-one||load|zero-1.0": "fail",              # fails as listed: xfailed
+        "reject-bin1-truncated||reject|zero-1.0": "crash",   # fails otherwise: a failure
+        "load-int-zero||load|zero-1.0": "fail",              # passes: XPASS(strict), a failure
+    })
+    result = pytester.runpytest(*PLUGIN, *corpus, option, "-rxX")
+    result.assert_outcomes(passed=0, failed=2, skipped=1, xfailed=1)
+    out = result.stdout.str()
+    assert "XFAIL picklespec::load-bin1-one[p1-zero-1.0] - known deviation (listed in " in out
+    assert "load: listed: load-bin1-one||load|zero-1.0" in out
+    result.stdout.fnmatch_lines(["*[[]XPASS(strict)[]] known deviation*load-int-zero*",
+                                 "*reject on zero-1.0: fail*"])
+    # --runxfail and --picklespec-no-expectations judge every item on its own
+    pytester.runpytest(*PLUGIN, *corpus, option, "--runxfail").assert_outcomes(
+        passed=1, failed=2, skipped=1)
+    pytester.runpytest(*PLUGIN, *corpus, "--picklespec-no-expectations").assert_outcomes(
+        passed=1, failed=2, skipped=1)
+
+
+def test_a_bad_expectations_file_is_a_clear_collection_error(pytester, corpus):
+    (pytester.path / "bad.json").write_text("{not json", encoding="utf-8")
+    result = pytester.runpytest(*PLUGIN, *corpus, "--picklespec-baseline=%s" % (pytester.path / "bad.json"))
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*bad.json: not a JSON baseline*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_the_shipped_expectations_are_honoured(pytester):
+    """A cell the published run records as failing on this interpreter's C
+    pickle is an expected failure here too (read from the shipped file, which
+    a real run of real interpreters wrote)."""
+    from picklespec.runner import baseline
+
+    name = "cpython-%d.%d-c" % sys.version_info[:2]
+    known = {key: outcome for key, outcome in baseline.shipped().expected.items()
+             if key.endswith("||reject|" + name)}
+    if not known:
+        pytest.skip("the published run has no failing reject cell of %s" % name)
+    case = sorted(known)[0].split("|")[0]
+    result = pytester.runpytest(*PLUGIN, "--picklespec-target=cpython-c", "--picklespec-case=" + case, "-rx")
+    result.assert_outcomes(xfailed=1)
+    result.stdout.fnmatch_lines(["*XFAIL picklespec::%s?p*-%s? - known deviation (listed in *baseline.json)*" % (
+        case, name)])
