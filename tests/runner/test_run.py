@@ -261,3 +261,159 @@ def test_ctrl_c_before_any_case_ran(corpus, tmp_path, capsys, monkeypatch):
     assert out.startswith("interrupted before any case ran")
     data = json.loads((tmp_path / "r" / "run.json").read_text())
     assert data["complete"] is False and data["results"] == []
+
+
+# -- the first run: the shipped expectations, --strict, --no-expectations --------
+
+KNOWN_CASE = "memo-get-text-index-above-ssize-t"
+
+
+@pytest.fixture(scope="module")
+def known_cell():
+    """A reject cell the published run lists as failing on this interpreter's
+    C unpickler (OverflowError on 3.6-3.13: unclean), from the shipped file."""
+    from picklespec.runner import baseline
+
+    key = "%s||reject|%s-c" % (KNOWN_CASE, HOST)
+    outcome = baseline.shipped().expected.get(key)
+    if outcome is None:
+        pytest.skip("the published run has no %s" % key)
+    return key, outcome
+
+
+def test_a_run_is_judged_against_the_shipped_expectations_from_any_folder(
+        known_cell, tmp_path, capsys, monkeypatch):
+    from picklespec import known
+
+    monkeypatch.chdir(tmp_path)  # not the repository: the expectations come with the package
+    status, out, err = _main(capsys, "--target", "cpython-c", "--case", KNOWN_CASE, "-q")
+    assert status == 0, out + err
+    lines = out.splitlines()
+    assert "%s-c: 1 known deviation, 0 new" % HOST in lines
+    assert "1 known deviation of %s-c (listed in %s), 0 new" % (HOST, known.path("baseline.json")) in lines
+    assert known_cell[0] not in out  # a known deviation is counted, not listed
+    # the next step comes last: the HTML report and the findings
+    report = os.path.join("reports", "runs", "latest")
+    assert lines[-4:-1] == ["next: open %s in a browser" % os.path.join(report, "matrix.html"),
+                            "failures grouped by root cause: %s" % os.path.join(report, "findings.md"),
+                            "the published run's findings, per target: %s" % known.path("findings.md")]
+    assert lines[-1].startswith("other reports: ")
+
+
+def test_strict_and_no_expectations_fail_on_a_known_deviation(known_cell, tmp_path, capsys):
+    common = ["--target", "cpython-c", "--case", KNOWN_CASE, "-q", "--report-dir", str(tmp_path / "r")]
+    status, out, _ = _main(capsys, *common, "--strict")
+    assert status == 1
+    assert "1 known deviation of %s-c" % HOST in out  # still said to be known
+    assert "--strict: every cell that does not conform fails the run" in out
+    status, out, _ = _main(capsys, *common, "--no-expectations")
+    assert status == 1
+    assert "%s: %s: unclean rejection: OverflowError" % known_cell in out
+    assert "known deviation" not in out
+    status, _, err = _main(capsys, *common, "--no-expectations", "--baseline", "x.json")
+    assert status == 2 and "contradict" in err
+
+
+def test_a_baseline_of_ones_own_replaces_the_expectations(known_cell, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.json").write_text(json.dumps({"format": "picklespec-baseline/1", "expected": {}}))
+    status, out, _ = _main(capsys, "--target", "cpython-c", "--case", KNOWN_CASE, "-q",
+                           "--baseline", "mine.json")
+    assert status == 1
+    assert "new failure: %s: %s" % known_cell in out
+    assert "baseline (mine.json): 0 expected failures seen, 1 new failures" in out
+
+
+# -- selection -------------------------------------------------------------------
+
+
+def _results(report):
+    return json.loads((report / "run.json").read_text())["results"]
+
+
+@pytest.mark.parametrize("argv, chosen", [
+    (["-k", "binint1 and not dump"], {"run-binint1"}),
+    (["-k", "int and not hex"], {"run-binint1", "run-int-255"}),
+    (["--kind", "dump"], {"run-int-255"}),
+    (["--kind", "accept", "--case", "*-hex"], {"run-int-hex"}),
+])
+def test_k_and_kind_choose_the_cases(corpus, tmp_path, capsys, argv, chosen):
+    root, _ = corpus
+    status, out, err = _main(capsys, "--corpus", root, "--target", "cpython-c", "-q", "--no-expectations",
+                             "--report-dir", str(tmp_path), *argv)
+    assert status == 0, out + err
+    assert {r["case"] for r in _results(tmp_path)} == chosen
+
+
+def test_check_narrows_what_is_judged_and_reported(corpus, tmp_path, capsys):
+    root, _ = corpus
+    status, out, err = _main(capsys, "--corpus", root, "-q", "--report-dir", str(tmp_path),
+                             "--target", "cpython-c", "--check", "dump-bytes", "--check", "load")
+    assert status == 0, out + err
+    results = _results(tmp_path)
+    assert {r["check"] for r in results} == {"dump-bytes", "load"}
+    assert {r["case"] for r in results if r["check"] == "dump-bytes"} == {"run-int-255"}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-k", "int and"], "picklespec run: -k 'int and': column 8: expected a word, \"not\" or \"(\", found the end"),
+    (["-k", "nothing-like-it"], "no case matches -k 'nothing-like-it'"),
+    (["--kind", "dump", "--case", "run-binint1"], "no case matches --case 'run-binint1' and --kind dump"),
+])
+def test_a_bad_selection_is_a_usage_error(corpus, tmp_path, capsys, argv, message):
+    root, _ = corpus
+    status, _, err = _main(capsys, "--corpus", root, "--report-dir", str(tmp_path / "r"), *argv)
+    assert status == 2
+    assert message in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_fail_fast_stops_after_the_chunk_with_the_first_failure(tmp_path, builtins):
+    cases = dict(CASES, accept=CASES["accept"].replace("result: 7", "result: 8"))  # run-binint1 fails
+    loaded = load_corpus([write_corpus(tmp_path, cases)]).cases
+    assert [c.id for c in loaded] == ["run-int-hex", "run-binint1", "run-int-255"]
+    builtins = [t for t in builtins if t.name.endswith("-c")]  # the reference refuses INT 0x10
+    run = execute(loaded, builtins, chunk=1, stop_after=lambda r: r.failing)
+    assert {r.case for r in run.results} == {"run-int-hex", "run-binint1"}
+    assert "stopped after the first failure (--fail-fast): 1 of 3 cases not run" in run.notes
+    assert run.complete
+    whole = execute(loaded, builtins, chunk=1)
+    assert {r.case for r in whole.results} == {c.id for c in loaded}
+    # chunks do not change what is judged
+    assert sorted(r.key for r in whole.results) == sorted(r.key for r in execute(loaded, builtins).results)
+
+
+def test_fail_fast_on_the_command_line(tmp_path, capsys):
+    cases = dict(CASES, accept=CASES["accept"].replace("result: 7", "result: 8"))
+    root = write_corpus(tmp_path / "corpus", cases)
+    status, out, _ = _main(capsys, "--corpus", root, "-q", "-x", "--target", "cpython-c",
+                           "--report-dir", str(tmp_path / "r"))
+    assert status == 1
+    assert "new failure: run-binint1||load|%s-c: fail" % HOST in out
+
+
+def test_progress_on_a_terminal(tmp_path):
+    """Through a pseudo-terminal, as a user sees it: cells, percentage, time left."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    try:
+        with open(slave, "w", closefd=False) as stream:
+            progress = Progress(stream, delay=0, every=0)
+            assert progress.tty
+            progress(0, 0.01)
+            progress(500, 0.5, 1000)
+            progress.end()
+        text = ""
+        while not text.endswith("\n"):  # the terminal passes it on in its own time
+            ready, _, _ = select.select([master], [], [], 10)
+            assert ready, "nothing more from the terminal: %r" % text
+            text += os.read(master, 4096).decode()
+    finally:
+        os.close(master)
+        os.close(slave)
+    shown = [part.strip() for part in text.replace("\r\n", "\n").split("\r") if part.strip()]
+    assert shown[0] == "picklespec: 0 cells, 1%, 0 s"
+    assert shown[1].startswith("picklespec: 500 cells of about 1,000, 50%, 0 s, about ")
+    assert shown[1].endswith(" s left")
