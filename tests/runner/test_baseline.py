@@ -128,3 +128,56 @@ def test_a_bad_baseline_is_a_clear_error(tmp_path, content, message):
         baseline.load(str(path))
     assert str(info.value).startswith(str(path) + ": ")
     assert message in str(info.value)
+
+
+# -- the shipped expectations -------------------------------------------------------
+
+
+def test_the_shipped_expectations_are_package_data_readable_from_anywhere(tmp_path, monkeypatch):
+    import os
+
+    from picklespec import known
+
+    monkeypatch.chdir(tmp_path)
+    shipped = baseline.shipped()
+    assert shipped.shipped and os.path.isabs(shipped.path)
+    assert shipped.path == baseline.shipped_path() == known.path("baseline.json")
+    # the published run's own file, read as it is in the repository
+    with open(shipped.path, encoding="utf-8") as f:
+        assert len(json.load(f)["expected"]) == len(shipped.expected) > 1000
+    for name in ("findings.md", "summary.md"):
+        assert os.path.exists(known.path(name))
+
+
+def test_against_the_shipped_expectations_an_unexpected_pass_is_reported_not_failed(reviewed):
+    fixed = run_of(("a", 0, "load", "pass"), ("b", 0, "load", "pass"), ("c", 2, "load", "crash"),
+                   ("d", None, "reject", "timeout"))
+    own = baseline.load(reviewed)
+    assert not baseline.compare(fixed, own).ok  # one's own baseline must be updated
+    own.shipped = True  # a later patch release may fix what the published run recorded
+    comparison = baseline.compare(fixed, own)
+    assert comparison.ok
+    lines = comparison.verdict([T])
+    assert lines[0] == "%s: 2 known deviations, 0 new, 1 fixed" % T
+    assert lines[1] == "fixed since the published run (not a failure): b|p0|load|%s: pass (known: fail)" % T
+    assert lines[-1] == "2 known deviations of %s (listed in %s), 0 new, 1 fixed" % (T, reviewed)
+
+
+def test_the_verdict_counts_per_target_and_lists_new_failures(reviewed):
+    known = baseline.load(reviewed)
+    known.shipped = True
+    now = run_of(("b", 0, "load", "fail"), ("c", 2, "load", "fail"), ("g", 1, "load", "timeout"))
+    now.results[2].message = "no answer within 10 s"
+    now.targets["reference"] = {}
+    comparison = baseline.compare(now, known)
+    assert not comparison.ok
+    lines = comparison.verdict(now.targets)
+    assert lines[:2] == ["%s: 1 known deviation, 2 new" % T, "reference: 0 known deviations, 0 new"]
+    assert "new failure: c|p2|load|%s: fail (known: crash)" % T in lines
+    assert "new failure: g|p1|load|%s: timeout: no answer within 10 s" % T in lines
+    assert lines[-1] == "1 known deviation of %s (listed in %s), 2 new" % (T, reviewed)
+
+
+def test_only_the_run_targets_entries_can_be_not_run(reviewed):
+    other = Run(targets={"other": {}}, results=[Result("a", "load", "other", 0, "pass")])
+    assert baseline.compare(other, baseline.load(reviewed)).not_run == []
