@@ -492,8 +492,9 @@ def _main(args):
             progress.end()
         for target in targets + ([oracle] if own_oracle else []):
             target.close()
-    if args.check:
+    if args.check:  # the other checks' cells are left out of the verdict and the reports
         run.results[:] = [r for r in run.results if r.check in args.check]
+        run.findings = findings.group(run, {case.id: case for case in cases})
     paths = _write_reports(run, args.report_dir)
     status = _summarize(run, sys.stdout, listed=known is None)
     for note in run.notes:
