@@ -25,9 +25,20 @@ by every consumer (cross) in the second round.
 Ctrl-C stops the batches after the requests in flight; the checks whose
 answers are all in are judged, the rest dropped, and the report of what ran
 is written with ``complete`` false (the reports are written atomically), and
-the exit status is 130.  Otherwise the exit status is 0 when every cell
-conforms (or, with ``--baseline``, when the run matches the baseline), 1
-when one does not.
+the exit status is 130.
+
+The cases are taken a chunk at a time (a tenth of the corpus; 25 with
+``--fail-fast``, which stops after the chunk holding the first failure that
+counts), so the progress line can count judged cells and estimate the time
+left.  Which cases run is decided by cases/selection.py (``--case``, ``-k``,
+``--kind``); ``--check`` keeps the cells of the checks named.
+
+The run is judged against the shipped expectations (the published run's
+baseline.json, runner/baseline.py says how), or ``--baseline FILE``: the
+exit status is 0 when no cell fails that they do not list, 1 otherwise.
+``--strict`` and ``--no-expectations`` make every cell that does not
+conform fail the run.  The summary ends with where to look next: the HTML
+report and the findings.
 """
 
 import argparse
@@ -38,13 +49,12 @@ import sys
 import threading
 import time
 
+from picklespec.cases.selection import KINDS, SelectionError, select
 from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
 from picklespec.reference.model import MAX_JSON_DEPTH
 
 from . import findings
 from .checks import Prepared, case_protocols, plan, plan_cross
-from picklespec.cases.selection import KINDS, SelectionError, select
-
 from .results import CHECKS, FAILING, OUTCOMES, Run
 from .targets import UsageError, open_target, open_targets, parse_target, parse_targets
 
@@ -153,7 +163,6 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
                         stats.setdefault("requests", {}).setdefault(target.name, 0)
                         stats["requests"][target.name] += count
                         stats.setdefault("busy", []).append((rounds, target.name, count, seconds))
-            cache.clear()  # a request is never asked again by a later chunk's cases
             if stop_after is not None and any(stop_after(r) for r in out[seen:]):
                 left = len(cases) - first - len(part)
                 if left:
