@@ -465,7 +465,8 @@ def _load_baseline(args):
     try:
         return baseline.load(args.baseline) if args.baseline else baseline.shipped()
     except baseline.BaselineError as exc:
-        raise UsageError(str(exc)) from None
+        hint = "" if args.baseline else " (the shipped expectations; --no-expectations runs without them)"
+        raise UsageError(str(exc) + hint) from None
 
 
 def _main(args):

@@ -417,3 +417,14 @@ def test_progress_on_a_terminal(tmp_path):
     assert shown[0] == "picklespec: 0 cells, 1%, 0 s"
     assert shown[1].startswith("picklespec: 500 cells of about 1,000, 50%, 0 s, about ")
     assert shown[1].endswith(" s left")
+
+
+def test_missing_shipped_expectations_are_a_usage_error_with_the_way_out(corpus, tmp_path, capsys, monkeypatch):
+    from picklespec.runner import baseline
+
+    monkeypatch.setattr(baseline, "shipped_path", lambda: str(tmp_path / "gone.json"))
+    root, _ = corpus
+    status, _, err = _main(capsys, "--corpus", root, "--report-dir", str(tmp_path / "r"))
+    assert status == 2
+    assert "gone.json: cannot read the baseline" in err and "--no-expectations runs without them" in err
+    assert not (tmp_path / "r").exists()
