@@ -192,8 +192,11 @@ def _known(case, published):
             cell.outcome, " (from %s)" % cell.producers if cell.producers else ""))
     failing = {c.target for c in cells}
     rest = [n for n in names if n not in failing]
-    out.append("  %s: conform or not judged" % (
-        "every target" if not cells else "the other %d targets" % len(rest)))
+    if cells:
+        out.append("  the other %d targets: conformed or were not judged" % len(rest))
+    else:
+        out.append("  no failing cell: every target conformed or was not judged "
+                   "(or the case is newer than the run)")
     return out
 
 
