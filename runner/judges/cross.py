@@ -10,7 +10,10 @@ case's variant for those bytes (``cpython-3.8..3.13-c+py -> cpython-2.7-c``)
 or by the producers.  A consumer that cannot find a class the stream names
 (ImportError, AttributeError: a class newer than the consumer), or that
 does not declare an opcode the stream uses, is ``unsupported``; so is a
-stream a consumer with a safety policy declines by it (runner/judges/load.py).
+stream a consumer with a safety policy declines by it (runner/judges/load.py),
+a stream of an object no CPython pickles (an ``unpicklable`` case: what
+cloudpickle, dill or PyPy wrote for it is theirs alone), and an object with
+no tagged-JSON form that the reference cannot describe either.
 """
 
 import json
@@ -54,7 +57,17 @@ def cross_check(case, protocol, dumps, consumers, oracle=None):
 
 def _cross_reads(prep, protocol, dumps, consumers, oracle, out):
     calls = []
+    variants = prep.case.streams.get(protocol) or ()
+    unpicklable = bool(variants) and all(v.fails for v in variants)
     for name, data, buffers, python2, loads in _streams(prep.case, protocol, dumps):
+        if unpicklable:  # cloudpickle's lambda, PyPy's module: no CPython writes one
+            out.extend(Result(case=prep.case.id, protocol=protocol, check="cross",
+                              outcome="unsupported", target="%s -> %s" % (name, consumer.name),
+                              message="no CPython pickles this object (%s): what %s wrote for it "
+                              "is its own, with nothing to hold a reader to"
+                              % (variants[0].producer_text, name))
+                       for consumer in consumers)
+            continue
         if not loads:
             out.extend(Result(case=prep.case.id, protocol=protocol, check="cross", outcome="skip",
                               target="%s -> %s" % (name, consumer.name),
