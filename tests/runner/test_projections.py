@@ -85,3 +85,21 @@ def test_inst_and_obj_build_as_newobj_under_unresolved_globals():
     assert constructed(inst)["via"] == "newobj"
     reduce = symbolic(b"c__main__\nC\n)R.")  # REDUCE: a call, kept apart
     assert constructed(reduce)["via"] == "reduce"
+
+
+def test_str_attributes_names_an_objects_attributes_by_strings():
+    import copy
+    import pickle
+
+    from picklespec.cases import fixtures
+
+    obj = fixtures.Plain()
+    obj.__dict__[1] = "one"  # BUILD's state dict keyed by an int, as CPython writes it
+    expected = symbolic(pickle.dumps(obj, 2))
+    assert expected["state"]["items"][0][0] == {"type": "int", "value": "1"}
+    actual = copy.deepcopy(expected)
+    actual["state"]["items"][0][0] = {"type": "str", "value": "1"}  # a JavaScript object's property
+    assert compare(expected, actual, ["str-attributes"]) == ("str-attributes",)
+    assert compare(expected, actual, []) is None
+    # a dict that is a value, not an object's state, keeps its keys
+    assert compare(J({1: "a"}), J({"1": "a"}), ["str-attributes"]) is None
