@@ -23,7 +23,7 @@ from picklespec.reference import model
 from ..projections import viewed
 from ..results import Result
 from .common import (MISSING_CLASS, Call, Prepared, compared, declares, failure, is_failure,
-                     loaded, model_of, non_load, not_read, projected, what)
+                     loaded, model_of, no_cpython_pickles, non_load, not_read, projected, what)
 from .load import _by_policy, _not_allowed
 
 __all__ = ["plan_cross", "cross_check"]
@@ -57,15 +57,14 @@ def cross_check(case, protocol, dumps, consumers, oracle=None):
 
 def _cross_reads(prep, protocol, dumps, consumers, oracle, out):
     calls = []
-    variants = prep.case.streams.get(protocol) or ()
-    unpicklable = bool(variants) and all(v.fails for v in variants)
+    unpicklable = no_cpython_pickles(prep.case, protocol)
     for name, data, buffers, python2, loads in _streams(prep.case, protocol, dumps):
         if unpicklable:  # cloudpickle's lambda, PyPy's module: no CPython writes one
             out.extend(Result(case=prep.case.id, protocol=protocol, check="cross",
                               outcome="unsupported", target="%s -> %s" % (name, consumer.name),
                               message="no CPython pickles this object (%s): what %s wrote for it "
                               "is its own, with nothing to hold a reader to"
-                              % (variants[0].producer_text, name))
+                              % (unpicklable.producer_text, name))
                        for consumer in consumers)
             continue
         if not loads:

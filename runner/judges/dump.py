@@ -37,7 +37,8 @@ from picklespec.reference.normalize import normalize
 
 from ..difference import first_difference
 from ..results import Result
-from .common import Call, compared, failure, is_failure, loaded, python_exceptions, ranges, what
+from .common import (Call, compared, failure, is_failure, loaded, no_cpython_pickles,
+                     python_exceptions, ranges, what)
 
 __all__ = ["check_dump", "check_producer_dump", "readable_options"]
 
@@ -244,10 +245,11 @@ def check_producer_dump(prep, protocol, target, readers, out):
         else:
             out.append(Result(outcome="fail", message="the dump failed: %s" % detail, **base))
         return
-    if variants and all(v.fails for v in variants):
+    unpicklable = no_cpython_pickles(case, protocol)
+    if unpicklable:
         out.append(Result(outcome="unsupported", message="no CPython pickles this object (%s); "
                           "what %s writes for it is its own, with nothing to hold it to" % (
-                              variants[0].producer_text, target.name), **base))
+                              unpicklable.producer_text, target.name), **base))
         return
     data = bytes.fromhex(answer["data"])
     recorded = [v for v in variants if v.stream is not None and not v.fails]
