@@ -34,8 +34,8 @@ depend on it -- a pickler memoizes by identity, so it writes the first once
 and GETs it, the second twice -- so loading keeps it (PyYAML gives an alias
 the very object of its anchor) and `dump_object` writes it (`shared_strs`),
 except where the object is one whatever is written
-(`model.identity_matters`: the empty str, one-character strs up to U+00FF,
-bytes of at most one byte) and for the attribute names of a state, which
+(`model.identity_matters`: the empty str and bytes, one-character strs up
+to U+00FF) and for the attribute names of a state, which
 BUILD interns.  Tagged JSON carries the same identity to workers.
 """
 

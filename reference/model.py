@@ -242,8 +242,10 @@ def identity_matters(value):
     fetched from the memo after, two equal objects are each written.  So
     identity matters for every container and for a str or bytes, except
     those the interpreter makes one object whatever happens: the empty str
-    and bytes, a bytes of one byte and a str of one character up to U+00FF
-    (CPython, Python 2 and PyPy keep a single object for each).  Numbers,
+    and bytes, and a str of one character up to U+00FF (CPython, Python 2
+    and PyPy keep a single object for each).  A bytes of one byte is not
+    one of them: CPython shares it when slicing or decoding escapes makes
+    it, but not when binascii.unhexlify does.  Numbers,
     None and bools are never memoized.  The one place that decides which
     values carry an "id" in tagged JSON.
     """
@@ -251,7 +253,7 @@ def identity_matters(value):
     if kind is text_type:
         return len(value) > 1 or (len(value) == 1 and ord(value) > 0xff)
     if kind is bytes_type:
-        return len(value) > 1
+        return len(value) > 0
     return isinstance(value, _SHAREABLE)
 
 
