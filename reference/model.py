@@ -718,7 +718,10 @@ def describe(root):
     """The model of a real object graph, as an unpickler returned it.
 
     Plain data maps to itself (copied, so sharing is kept but nothing real is
-    held).  Classes and functions become Globals.  Any other object becomes the
+    held); a subclass of a plain type (an int subclass) is an instance like
+    any other.  Classes and functions become Globals, and so does a C method
+    bound to a class (``dict.fromkeys``, found by that name); one bound to an
+    instance (``[].append``) is what its reduction says.  Any other object becomes the
     Object its ``__reduce_ex__(4)`` describes (``copyreg.__newobj__`` becomes
     via='newobj', ``copyreg.__newobj_ex__`` via='newobj_ex'), so a loaded
     instance compares by class, arguments and state.
