@@ -261,8 +261,9 @@ def shared(root):
     """{id: value} of the values reachable more than once from root whose
     identity matters (`identity_matters`).
 
-    The attribute names of an Object's state -- the str keys of a dict
-    state, or of both dicts of a (dict, slot dict) state -- are not
+    The attribute names of an Object's state -- the str keys (Python 2's
+    str, there) of a dict state, or of both dicts of a (dict, slot dict)
+    state -- are not
     counted: BUILD interns them, so which object each ends up being is the
     interpreter's doing, not the value's.
     """
@@ -282,7 +283,7 @@ def shared(root):
         seen.add(key)
         if is_state and type(value) is dict:
             for k, v in value.items():
-                if type(k) is not text_type:
+                if type(k) is not str:  # the native str: attribute names (bytes on Python 2)
                     stack.append((k, False))
                 stack.append((v, False))
             continue
