@@ -213,7 +213,7 @@ function children(value) {
     return [];
 }
 
-/** Whether a value can be referred to twice (model._SHAREABLE). */
+/** Whether a value can be referred to twice (model.identity_matters; a JS string has no identity, so a str never gets an id here). */
 function shareable(value, given) {
     return typeof value === 'object' && value !== null &&
         (Array.isArray(value) || value instanceof Map || value instanceof Set ||
