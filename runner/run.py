@@ -25,7 +25,8 @@ by every consumer (cross) in the second round.
 Ctrl-C stops the batches after the requests in flight; the checks whose
 answers are all in are judged, the rest dropped, and the report of what ran
 is written with ``complete`` false (the reports are written atomically), and
-the exit status is 130.
+the exit status is 130.  SIGTERM takes the same path and exits 143
+(runner/stopping.py).
 
 The cases are taken a chunk at a time (a tenth of the corpus; 25 with
 ``--fail-fast``, which stops after the chunk holding the first failure that
@@ -53,7 +54,7 @@ from picklespec.cases.selection import KINDS, SelectionError, select
 from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
 from picklespec.reference.model import MAX_JSON_DEPTH
 
-from . import findings
+from . import findings, stopping
 from .checks import Prepared, case_protocols, plan, plan_cross
 from .results import CHECKS, FAILING, OUTCOMES, Run
 from .targets import UsageError, open_target, open_targets, parse_target, parse_targets
@@ -69,15 +70,16 @@ def _now():
 
 
 class Progress:
-    """A line on stderr, rewritten in place, for runs that take a while:
-    cells judged, of about how many, and an estimate of the time left.
-    Shown only on a terminal (a log gets the summary alone), and not for
-    runs that end within `delay` seconds."""
+    """A line on stderr for runs that take a while: cells judged, of about
+    how many, and an estimate of the time left.  On a terminal it is
+    rewritten in place; otherwise (a log) a line is added every `every`
+    seconds (10 by default).  Runs that end within `delay` seconds show
+    nothing."""
 
-    def __init__(self, stream=None, delay=1.0, every=0.2, tty=None):
+    def __init__(self, stream=None, delay=1.0, every=None, tty=None):
         self.stream = stream or sys.stderr
         self.tty = tty if tty is not None else hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.every = every
+        self.every = every if every is not None else (0.2 if self.tty else 10.0)
         self.start = time.monotonic()
         self.delay = delay
         self.last = 0.0
@@ -87,10 +89,14 @@ class Progress:
         """`cells` judged so far, `fraction` of the work done (0..1), `total`
         the estimated number of cells (None while unknown)."""
         now = time.monotonic()
-        if not self.tty or now - self.start < self.delay or now - self.last < self.every:
+        if now - self.start < self.delay or now - self.last < self.every:
             return
         self.last = now
-        self.stream.write("\r" + self.line(cells, fraction, total, now - self.start).ljust(78)[:100])
+        text = self.line(cells, fraction, total, now - self.start)
+        if self.tty:
+            self.stream.write("\r" + text.ljust(78)[:100])
+        else:
+            self.stream.write(text + "\n")
         self.stream.flush()
         self.shown = True
 
@@ -105,7 +111,7 @@ class Progress:
         return text
 
     def end(self):
-        if self.shown:
+        if self.shown and self.tty:
             self.stream.write("\n")
             self.stream.flush()
 
@@ -486,7 +492,7 @@ def _main(args):
         paths = _write_reports(run, args.report_dir)
         sys.stdout.write("interrupted before any case ran%s\n" % (
             "; reports: " + ", ".join(paths) if paths else ""))
-        return 130
+        return stopping.status()
     except BaseException:
         starting.discard()
         raise
@@ -513,7 +519,7 @@ def _main(args):
     status = _judge_baseline(run, args, known, status)
     _next_step(paths, known, sys.stdout)
     if not run.complete:
-        return 130
+        return stopping.status()
     idle = unjudged(run, targets) if run.results or cases else []
     for name, why in idle:
         sys.stderr.write("picklespec run: target %s: %s\n" % (name, why))
