@@ -564,10 +564,22 @@ def _case_id(finding):
 
 
 def _name(instruction):
+    """An instruction's name in a signature: its opcode's; for what the
+    disassembler could not read, what went wrong -- an opcode whose argument
+    the stream cuts short (``FLOAT-cut``), an unknown opcode byte
+    (``RAW-unknown``, whatever the byte: they all mean the same), bytes after
+    a STOP (``RAW-trailing``)."""
+    from picklespec.reference.opcodes import by_code
+
     if instruction.op is not None:
         return instruction.op.name
     raw = instruction.raw
-    return "RAW" if not raw else "RAW-%02x" % raw[0]
+    if not raw:
+        return "RAW"
+    if (instruction.error or "").startswith("trailing"):
+        return "RAW-trailing"
+    op = by_code.get(raw[0])
+    return "RAW-unknown" if op is None else "%s-cut" % op.name
 
 
 # -- the command ------------------------------------------------------------------------
