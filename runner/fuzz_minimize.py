@@ -15,7 +15,10 @@ Failure-Inducing Input", 2002):
    and finds the one byte that matters.
 
 Then the instruction pass runs once more, since the byte pass may have made
-an opcode removable.  Every test is counted against a budget, so a
+an opcode removable.  An input of many instructions (a mutant of a long
+corpus stream) first loses its long irrelevant runs by bisection (`chop`):
+delta debugging alone would take them out a chunk at a time, a test each,
+and spend its budget before it got near the few instructions that matter.  Every test is counted against a budget, so a
 disagreement that only a long input shows still ends in bounded time; the
 best input found so far is the answer.
 
@@ -39,9 +42,10 @@ from bisect import bisect_right
 
 from picklespec.reference.asm import read_instructions
 
-__all__ = ["ddmin", "minimize", "shrink_json", "Budget", "frame_ends", "join_units"]
+__all__ = ["ddmin", "chop", "minimize", "shrink_json", "Budget", "frame_ends", "join_units"]
 
 FRAME = 0x95  # the FRAME opcode, whose 8-byte argument is a length
+CHOP_ABOVE = 64  # instructions from which long runs are first taken out by bisection
 
 
 class Budget(Exception):
@@ -75,13 +79,15 @@ class _Counted:
         return [self.seen.get(data) for data in datas]
 
 
-def _first(candidates, test_many, window):
-    """Index of the first candidate that holds (asking `window` at a time), or None.
+def _first(count, candidate, test_many, window):
+    """The first i < count whose candidate(i) holds (asking `window` at a
+    time; each candidate made only when asked), or None.
 
     test_many answers None for a candidate it could not test: the budget is
     spent, unless a candidate before it already held."""
-    for start in range(0, len(candidates), window):
-        for j, verdict in enumerate(test_many(candidates[start:start + window])):
+    for start in range(0, count, window):
+        asked = [candidate(i) for i in range(start, min(start + window, count))]
+        for j, verdict in enumerate(test_many(asked)):
             if verdict is None:
                 raise Budget()
             if verdict:
@@ -103,18 +109,56 @@ def ddmin(units, test, window=1, test_many=None):
     while len(units) >= 2:
         size = max(1, len(units) // n)
         chunks = [units[i:i + size] for i in range(0, len(units), size)]
-        found = _first(chunks, test_many, window)  # a chunk alone
+        found = _first(len(chunks), chunks.__getitem__, test_many, window)  # a chunk alone
         if found is not None:
             units, n = chunks[found], 2
             continue
-        rests = [[u for j, c in enumerate(chunks) if j != i for u in c] for i in range(len(chunks))]
-        found = _first(rests, test_many, window) if len(chunks) > 2 else None
+
+        def rest(i, chunks=chunks, size=size):
+            return units[:i * size] + units[(i + 1) * size:]
+        found = _first(len(chunks), rest, test_many, window) if len(chunks) > 2 else None
         if found is not None:  # everything but a chunk
-            units, n = rests[found], max(n - 1, 2)
+            units, n = rest(found), max(n - 1, 2)
             continue
         if n >= len(units):
             break
         n = min(len(units), n * 2)
+    return units
+
+
+def chop(units, test_many, window=1, starts=16):
+    """Long runs of units taken out by bisection, before delta debugging.
+
+    From each of `starts` evenly spaced units, the longest run starting there
+    whose removal still holds is found by bisecting on its end (asking
+    `window` - 1 evenly spaced ends at a time): a few tests per start, where
+    delta debugging takes one test per chunk to remove a run of a long input
+    piece by piece.  The predicate need not be monotonic: every run taken out
+    was tested.
+    """
+    i = 0
+    step = max(1, len(units) // starts)
+    while i < len(units):
+        lo, hi = i, len(units) + 1  # taking out units[i:lo] holds; units[i:hi] is not known to
+        while hi - lo > 1:
+            if window > 1:
+                gap = max(1, (hi - lo) // window)
+                points = list(range(lo + gap, hi, gap))[:window - 1]
+            else:
+                points = [(lo + hi) // 2]
+            verdicts = test_many([units[:i] + units[j:] for j in points])
+            if any(v is None for v in verdicts):
+                raise Budget()
+            held = [j for j, v in zip(points, verdicts) if v]
+            if held:
+                lo = held[-1]
+                later = [j for j in points if j > lo]
+                hi = later[0] if later else hi
+            else:
+                hi = points[0]
+        if lo > i:
+            units = units[:i] + units[lo:]
+        i += step
     return units
 
 
@@ -196,7 +240,10 @@ def minimize(data, test, budget=3000, test_many=None, window=1):
 
             def hold(candidates, units=units, ends=ends):
                 return streams_hold([join_units(units, kept, ends) for kept in candidates])
-            ddmin(list(range(len(units))), None, window, hold)
+            kept = list(range(len(units)))
+            if unit == "instructions" and len(units) > CHOP_ABOVE:
+                kept = chop(kept, hold, window)
+            ddmin(kept, None, window, hold)
     except Budget:
         pass
     return best[0], budget - counted.left
