@@ -66,6 +66,7 @@ __all__ = ["Outcome", "Fuzzer", "main", "DEFAULT_OUT"]
 DEFAULT_OUT = os.path.join("reports", "runs", "fuzz-latest")
 DEFAULT_TIMEOUT = 5.0
 BATCH = 256
+PROBE_WINDOW = 16  # probes sent at once when a target is behind a process boundary
 _RAW_PROBES = 30  # inputs of a kind whose deciding opcode is found before sampling starts
 
 
@@ -246,6 +247,10 @@ class Fuzzer:
         self._dump_protocols = self.dump_protocols
         self.target_info = [{"name": t.name, "spec": t.spec.text, "where": t.where,
                              "producer": t.producer} for t in targets]
+        # In process, a probe costs its load alone: ask one at a time, stop at the
+        # first that answers.  Behind a process boundary every request costs a
+        # round trip: ask a window of probes in one pipelined batch.
+        self.window = 1 if all(isinstance(t, _InProcess) for t in targets) else PROBE_WINDOW
         self._stop = threading.Event()
         self._options = {}
         for t in targets:
@@ -308,6 +313,22 @@ class Fuzzer:
         answers = self.ask([data])
         return self.outcomes(answers, 0), answers
 
+    def probe_many(self, datas):
+        """Every target's outcomes for each of datas, asked as one batch."""
+        self.probes += len(datas)
+        answers = self.ask(datas)
+        return [self.outcomes(answers, i) for i in range(len(datas))]
+
+    def first_disagreeing(self, candidates):
+        """The index of the first candidate the targets disagree on (None if
+        none), asking `window` candidates at a time."""
+        for start in range(0, len(candidates), self.window):
+            got = self.probe_many(candidates[start:start + self.window])
+            for j, outcomes in enumerate(got):
+                if self.disagree(outcomes):
+                    return start + j
+        return None
+
     # -- judging -------------------------------------------------------------
 
     def disagree(self, outcomes):
@@ -343,26 +364,30 @@ class Fuzzer:
         if not ins:
             return "empty"
 
-        def differs(k):
-            cut = b"".join(i.raw for i in ins[:k]) + b"."
-            return self.disagree(self.probe(cut)[0])
+        def cut(k):
+            return b"".join(i.raw for i in ins[:k]) + b"."
 
         found = None
         if bisect:
+            # a search over the cuts: one cut at a time in process (bisection),
+            # window - 1 evenly spaced cuts per batch behind a process boundary
             lo, hi = 1, len(ins)
-            if differs(hi):
+            if self.first_disagreeing([cut(hi)]) is not None:
                 while lo < hi:
-                    mid = (lo + hi) // 2
-                    if differs(mid):
-                        hi = mid
+                    step = max(1, (hi - lo) // self.window)
+                    points = list(range(lo, hi, step))[:max(1, self.window - 1)] \
+                        if self.window > 1 else [(lo + hi) // 2]
+                    j = self.first_disagreeing([cut(k) for k in points])
+                    if j is None:
+                        lo = points[-1] + 1
                     else:
-                        lo = mid + 1
+                        hi = points[j]
+                        if j:
+                            lo = points[j - 1] + 1
                 found = lo
         else:
-            for k in range(1, len(ins) + 1):
-                if differs(k):
-                    found = k
-                    break
+            j = self.first_disagreeing([cut(k) for k in range(1, len(ins) + 1)])
+            found = None if j is None else j + 1
         last = ins[(found or len(ins)) - 1]
         if found is None:
             # no cut disagrees: the end of the stream itself decides
@@ -387,11 +412,11 @@ class Fuzzer:
             self.findings[final].count += 1
             return
 
-        def same(candidate):
-            got = self.probe(candidate)[0]
-            return self.disagree(got) and self.pre_signature(got) == pre
+        def same(candidates):
+            return [self.disagree(got) and self.pre_signature(got) == pre
+                    for got in self.probe_many(candidates)]
 
-        small, _ = minimize(data, same, self.minimize_budget)
+        small, _ = minimize(data, None, self.minimize_budget, test_many=same, window=self.window)
         opcode = self.deciding_opcode(small, bisect=False)
         final = (pre, opcode)
         self.raw[raw] = final
@@ -540,10 +565,22 @@ def _case_id(finding):
 
 
 def _name(instruction):
+    """An instruction's name in a signature: its opcode's; for what the
+    disassembler could not read, what went wrong -- an opcode whose argument
+    the stream cuts short (``FLOAT-cut``), an unknown opcode byte
+    (``RAW-unknown``, whatever the byte: they all mean the same), bytes after
+    a STOP (``RAW-trailing``)."""
+    from picklespec.reference.opcodes import by_code
+
     if instruction.op is not None:
         return instruction.op.name
     raw = instruction.raw
-    return "RAW" if not raw else "RAW-%02x" % raw[0]
+    if not raw:
+        return "RAW"
+    if (instruction.error or "").startswith("trailing"):
+        return "RAW-trailing"
+    op = by_code.get(raw[0])
+    return "RAW-unknown" if op is None else "%s-cut" % op.name
 
 
 # -- the command ------------------------------------------------------------------------

@@ -15,14 +15,37 @@ Failure-Inducing Input", 2002):
    and finds the one byte that matters.
 
 Then the instruction pass runs once more, since the byte pass may have made
-an opcode removable.  Every test is counted against a budget, so a
+an opcode removable.  An input of many instructions (a mutant of a long
+corpus stream) first loses its long irrelevant runs by bisection (`chop`):
+delta debugging alone would take them out a chunk at a time, a test each,
+and spend its budget before it got near the few instructions that matter.  Every test is counted against a budget, so a
 disagreement that only a long input shows still ends in bounded time; the
 best input found so far is the answer.
+
+A FRAME announces how many bytes follow it, so taking out what lies inside
+a frame would make it lie about its length, and the disagreement found
+would then be about that lie.  Each pass therefore keeps every FRAME whole
+and rewrites its length from where the frame ended in the input it started
+from: the frame still ends at the same place among the units that are
+kept -- between the same two instructions, the same number of bytes into
+an argument when the frame ended inside one (and that argument is kept),
+or as many bytes past the end of the stream as it did.  A frame that told
+the truth still does; one that lied still lies in the same way.
+
+Targets behind a process boundary answer a batch of inputs about as fast
+as one, so a test may be given as `test_many(candidates) -> [bool, ...]`:
+delta debugging then asks for `window` candidates at a time, and takes the
+first that holds, just as when it asks them one by one.
 """
+
+from bisect import bisect_right
 
 from picklespec.reference.asm import read_instructions
 
-__all__ = ["ddmin", "minimize", "shrink_json", "Budget"]
+__all__ = ["ddmin", "chop", "minimize", "shrink_json", "Budget", "frame_ends", "join_units"]
+
+FRAME = 0x95  # the FRAME opcode, whose 8-byte argument is a length
+CHOP_ABOVE = 64  # instructions from which long runs are first taken out by bisection
 
 
 class Budget(Exception):
@@ -30,74 +53,197 @@ class Budget(Exception):
 
 
 class _Counted:
-    def __init__(self, test, budget):
+    """A test counted against a budget, each distinct input tested once."""
+
+    def __init__(self, test, budget, test_many=None):
         self.test = test
+        self.test_many = test_many
         self.left = budget
         self.seen = {}
 
     def __call__(self, data):
-        if data in self.seen:
-            return self.seen[data]
-        if self.left <= 0:
-            raise Budget()
-        self.left -= 1
-        verdict = self.seen[data] = bool(self.test(data))
-        return verdict
+        return self.many([data])[0]
+
+    def many(self, datas):
+        """Verdicts for datas; None for those the budget did not reach."""
+        fresh = []
+        for data in datas:
+            if data not in self.seen and data not in fresh:
+                fresh.append(data)
+        fresh = fresh[:max(self.left, 0)]
+        if fresh:
+            self.left -= len(fresh)
+            verdicts = self.test_many(fresh) if self.test_many else [self.test(d) for d in fresh]
+            for data, verdict in zip(fresh, verdicts):
+                self.seen[data] = bool(verdict)
+        return [self.seen.get(data) for data in datas]
 
 
-def ddmin(units, test):
-    """A 1-minimal sublist of `units` (a list of bytes) for which test holds.
+def _first(count, candidate, test_many, window):
+    """The first i < count whose candidate(i) holds (asking `window` at a
+    time; each candidate made only when asked), or None.
 
-    test(sublist) must hold for `units` on entry.  Raises Budget from the test
-    to stop early; the caller keeps the best it saw.
+    test_many answers None for a candidate it could not test: the budget is
+    spent, unless a candidate before it already held."""
+    for start in range(0, count, window):
+        asked = [candidate(i) for i in range(start, min(start + window, count))]
+        for j, verdict in enumerate(test_many(asked)):
+            if verdict is None:
+                raise Budget()
+            if verdict:
+                return start + j
+    return None
+
+
+def ddmin(units, test, window=1, test_many=None):
+    """A 1-minimal sublist of `units` for which test holds.
+
+    test(sublist) must hold for `units` on entry; test_many(sublists) may
+    stand for it, asked `window` sublists at a time.  Raises Budget from the
+    test to stop early; the caller keeps the best it saw.
     """
+    if test_many is None:
+        def test_many(candidates):
+            return [test(c) for c in candidates]
     n = 2
     while len(units) >= 2:
         size = max(1, len(units) // n)
         chunks = [units[i:i + size] for i in range(0, len(units), size)]
-        reduced = False
-        for i, chunk in enumerate(chunks):  # a chunk alone
-            if test(chunk):
-                units, n, reduced = chunk, 2, True
-                break
-        if not reduced:
-            for i in range(len(chunks)):  # everything but a chunk
-                rest = [u for j, c in enumerate(chunks) if j != i for u in c]
-                if test(rest):
-                    units, n, reduced = rest, max(n - 1, 2), True
-                    break
-        if not reduced:
-            if n >= len(units):
-                break
-            n = min(len(units), n * 2)
+        found = _first(len(chunks), chunks.__getitem__, test_many, window)  # a chunk alone
+        if found is not None:
+            units, n = chunks[found], 2
+            continue
+
+        def rest(i, chunks=chunks, size=size):
+            return units[:i * size] + units[(i + 1) * size:]
+        found = _first(len(chunks), rest, test_many, window) if len(chunks) > 2 else None
+        if found is not None:  # everything but a chunk
+            units, n = rest(found), max(n - 1, 2)
+            continue
+        if n >= len(units):
+            break
+        n = min(len(units), n * 2)
     return units
 
 
-def minimize(data, test, budget=3000):
+def chop(units, test_many, window=1, starts=16):
+    """Long runs of units taken out by bisection, before delta debugging.
+
+    From each of `starts` evenly spaced units, the longest run starting there
+    whose removal still holds is found by bisecting on its end (asking
+    `window` - 1 evenly spaced ends at a time): a few tests per start, where
+    delta debugging takes one test per chunk to remove a run of a long input
+    piece by piece.  The predicate need not be monotonic: every run taken out
+    was tested.
+    """
+    i = 0
+    step = max(1, len(units) // starts)
+    while i < len(units):
+        lo, hi = i, len(units) + 1  # taking out units[i:lo] holds; units[i:hi] is not known to
+        while hi - lo > 1:
+            if window > 1:
+                gap = max(1, (hi - lo) // window)
+                points = list(range(lo + gap, hi, gap))[:window - 1]
+            else:
+                points = [(lo + hi) // 2]
+            verdicts = test_many([units[:i] + units[j:] for j in points])
+            if any(v is None for v in verdicts):
+                raise Budget()
+            held = [j for j, v in zip(points, verdicts) if v]
+            if held:
+                lo = held[-1]
+                later = [j for j in points if j > lo]
+                hi = later[0] if later else hi
+            else:
+                hi = points[0]
+        if lo > i:
+            units = units[:i] + units[lo:]
+        i += step
+    return units
+
+
+def _is_frame(raw):
+    return len(raw) == 9 and raw[0] == FRAME
+
+
+def units_of(data, unit):
+    """What a pass takes out of data: its instructions, or its bytes with each
+    FRAME instruction whole (its length is rewritten, never cut)."""
+    instructions = [ins.raw for ins in read_instructions(data)]
+    if unit == "instructions":
+        return instructions
+    out = []
+    for raw in instructions:
+        if _is_frame(raw):
+            out.append(raw)
+        else:
+            out.extend(raw[i:i + 1] for i in range(len(raw)))
+    return out
+
+
+def frame_ends(units):
+    """{i: (k, d)} for each FRAME among units: the frame at unit i ends d bytes
+    into unit k (k == len(units): d bytes past the end of the stream)."""
+    starts = [0]
+    for raw in units:
+        starts.append(starts[-1] + len(raw))
+    ends = {}
+    for i, raw in enumerate(units):
+        if _is_frame(raw):
+            end = starts[i] + 9 + int.from_bytes(raw[1:], "little")
+            k = min(bisect_right(starts, end) - 1, len(units))
+            ends[i] = (k, end - starts[k])
+    return ends
+
+
+def join_units(units, kept, ends):
+    """The stream of the units numbered `kept` (ascending), each FRAME's length
+    rewritten so that it ends where it ended among units (`frame_ends`)."""
+    if not ends:
+        return b"".join(units[i] for i in kept)
+    present = set(kept)
+    out = []
+    for i in kept:
+        raw = units[i]
+        if i in ends:
+            k, d = ends[i]
+            inside = sum(len(units[j]) for j in kept if i < j < k)
+            if k in present or k == len(units):
+                inside += d
+            raw = raw[:1] + inside.to_bytes(8, "little")
+        out.append(raw)
+    return b"".join(out)
+
+
+def minimize(data, test, budget=3000, test_many=None, window=1):
     """The smallest input found that still passes `test`, and the tests used.
 
-    `test(data)` must hold for the given data.
+    `test(data)` must hold for the given data.  With `test_many`, the
+    candidates are asked for `window` at a time (see ddmin).
     """
-    counted = _Counted(test, budget)
+    counted = _Counted(test, budget, test_many)
     best = [bytes(data)]
 
-    def keep(units):
-        joined = b"".join(units)
-        if counted(joined):
-            if len(joined) < len(best[0]):
-                best[0] = joined
-            return True
-        return False
+    def streams_hold(streams):
+        verdicts = counted.many(streams)
+        for stream, verdict in zip(streams, verdicts):
+            if verdict and len(stream) < len(best[0]):
+                best[0] = stream
+        return verdicts
 
     try:
         for unit in ("instructions", "bytes", "instructions"):
-            current = best[0]
-            if unit == "instructions":
-                units = [ins.raw for ins in read_instructions(current)]
-            else:
-                units = [current[i:i + 1] for i in range(len(current))]
-            if len(units) > 1:
-                ddmin(units, keep)
+            units = units_of(best[0], unit)
+            if len(units) < 2:
+                continue
+            ends = frame_ends(units)
+
+            def hold(candidates, units=units, ends=ends):
+                return streams_hold([join_units(units, kept, ends) for kept in candidates])
+            kept = list(range(len(units)))
+            if unit == "instructions" and len(units) > CHOP_ABOVE:
+                kept = chop(kept, hold, window)
+            ddmin(kept, None, window, hold)
     except Budget:
         pass
     return best[0], budget - counted.left
