@@ -40,7 +40,7 @@ from picklespec.reference.opcodes import by_name
 
 from . import caseinfo
 
-__all__ = ["annotate", "anchor", "group", "key", "members", "signature", "render"]
+__all__ = ["annotate", "anchor", "group", "key", "members", "signature", "slug", "render", "write"]
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b")
@@ -132,9 +132,23 @@ def members(run, cases=None):
     return sorted(groups.items(), key=lambda item: (item[0][0], -len(item[1]), item[0][1]))
 
 
+def slug(name):
+    """A name as it can appear in an HTML id."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
 def anchor(group_key, number):
     """The HTML id of a group: ``g-TARGET-N``, N its number under its target (1, 2, ...)."""
-    return "g-%s-%d" % (re.sub(r"[^A-Za-z0-9_.-]+", "_", group_key[0]), number)
+    return "g-%s-%d" % (slug(group_key[0]), number)
+
+
+def numbered(grouped):
+    """[(anchor, key, results)] for members' groups: numbered 1, 2, ... per target."""
+    out, seen = [], collections.Counter()
+    for group_key, results in grouped:
+        seen[group_key[0]] += 1
+        out.append((anchor(group_key, seen[group_key[0]]), group_key, results))
+    return out
 
 
 def group(run, cases):
@@ -267,3 +281,8 @@ def render(run):
                 ", ".join("%s (%d)" % g for g in alarms.most_common()) or "-"))
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def write(run, out):
+    """Stream findings.md into the text file object out."""
+    out.write(render(run))

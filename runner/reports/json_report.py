@@ -1,39 +1,91 @@
-"""run.json: the whole run, machine-readable and diff-friendly.
+"""run.json: the whole run, machine-readable, streamed one result per line.
 
 Theory of operation
 -------------------
-The document is `Run.to_dict()` (format ``picklespec-run/1``: the targets as
-they introduced themselves, every Result in the run's stable order, each
-with its ``protocol``, null when the case's stream fixes it) plus a
-``summary`` of outcome counts per target, so two runs diff line by line and
-`Run.from_dict(json.load(f))` reads it back (baselines are made from it).
-Keys are sorted and every level indented by one space; nothing in it
-depends on dict order or on the time of writing except ``started`` and
-``finished``.
+Format ``picklespec-run/2``: one JSON document whose top-level fields come
+one to a line, in sorted order, with ``results`` last; ``cases``,
+``findings`` and ``results`` hold one entry per line.  Within a line keys
+are sorted, so two runs diff line by line (a changed cell is a changed
+line), and the document is written as it is rendered, never held whole.
+`Run.from_dict(json.load(f))` reads it back, and reads format 1 too.
 
-Strings are written as UTF-8; a lone surrogate (a str a target loaded from
-an ill-formed UTF-8 or UTF-16 stream) is written as its JSON escape
+Fields: ``format``, ``started``, ``finished``, ``complete``, ``notes``,
+``targets`` (as they introduced themselves), ``cases`` (runner/caseinfo.py:
+each case with a cell that did not pass), ``findings``
+(runner/findings.py), ``summary`` (outcome counts per target), and
+``results``: every Result in the run's stable order, each with its
+``protocol`` (null when the case's stream fixes it) and ``seconds``.
+
+A result's long texts (``message``, ``expected``, ``actual``, ``output``,
+``first_difference``) are cut at `MAX_TEXT` characters, ending in
+``... [cut: N characters in all]``: a target that prints a megabyte makes
+a line of two kilobytes.  Strings are UTF-8; a lone surrogate (a str a
+target loaded from an ill-formed stream) is written as its JSON escape
 ``\\udc80``, which reads back as the same string.
 """
 
 import json
 
+from ..results import FORMAT
 from . import view
 
+MAX_TEXT = 2000
+LONG = ("message", "expected", "actual", "output", "first_difference")
+_LINE = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
-def document(run):
+
+def cut(text):
+    """text, or its first MAX_TEXT characters and a mark saying how long it was."""
+    if len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT] + "... [cut: %d characters in all]" % len(text)
+
+
+def result_line(result):
+    data = result.to_dict()
+    for name in LONG:
+        value = data.get(name)
+        if value is not None and len(value) > MAX_TEXT:
+            data[name] = cut(value)
+    return _LINE.encode(data)
+
+
+def header(run):
+    """The top-level fields but results, in sorted order."""
     data = run.to_dict()
-    # Result.to_dict leaves out empty fields, but a load case whose stream
-    # fixes the protocol has protocol None, and Result needs the field back.
-    for result in data["results"]:
-        result.setdefault("protocol", None)
+    del data["results"]
+    data["format"] = FORMAT
     data["summary"] = {target: dict(sorted(counter.items()))
                        for target, counter in sorted(view.totals(run.results).items())}
     return data
 
 
-def render(run):
-    text = json.dumps(document(run), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    # A lone surrogate cannot be encoded as UTF-8; its JSON escape is
-    # what backslashreplace writes, and it can only occur inside a string.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+def _field(out, name, value, last=False):
+    out.write(" %s: " % json.dumps(name))
+    if isinstance(value, list) and value:
+        out.write("[\n")
+        out.write(",\n".join("  " + _LINE.encode(item) for item in value))
+        out.write("\n ]")
+    elif isinstance(value, dict) and value and name != "summary":
+        out.write("{\n")
+        out.write(",\n".join("  %s: %s" % (json.dumps(k, ensure_ascii=False), _LINE.encode(value[k]))
+                             for k in sorted(value)))
+        out.write("\n }")
+    else:
+        out.write(_LINE.encode(value))
+    out.write("\n" if last else ",\n")
+
+
+def write(run, out):
+    """Stream run.json into the text file object out."""
+    out.write("{\n")
+    for name, value in sorted(header(run).items()):
+        _field(out, name, value)
+    out.write(' "results": [\n')
+    first = True
+    for result in run.sorted_results():
+        if not first:
+            out.write(",\n")
+        out.write("  " + result_line(result))
+        first = False
+    out.write("\n ]\n}\n" if not first else " ]\n}\n")

@@ -29,7 +29,7 @@ import difflib
 import re
 from typing import Optional
 
-from .. import difference
+from .. import difference, findings
 from ..results import CHECKS, FAILING, OUTCOMES
 
 # How each outcome looks: a word for text formats, a short mark for the matrix.
@@ -218,6 +218,11 @@ def cross_matrix(run):
 
 # -- one failure --------------------------------------------------------------
 
+def target_anchor(name):
+    """The HTML id of a target's section in matrix.html: ``t-TARGET``."""
+    return "t-" + findings.slug(name)
+
+
 def title(result):
     return "%s %s %s on %s: %s" % (result.case, protocol_text(result.protocol), result.check,
                                    result.target, result.outcome)
@@ -225,7 +230,7 @@ def title(result):
 
 def anchor(result):
     """An HTML id for a cell's failure details."""
-    return "f-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", result.key)
+    return "f-" + findings.slug(result.key)
 
 
 def first_difference(result):
