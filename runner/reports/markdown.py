@@ -69,7 +69,7 @@ def render(run):
     for t in targets:
         counter = counts[t]
         good, judged = view.conformance(counter)
-        body.append([link(t, view.target_anchor(t)), view.percent(counter), str(judged),
+        body.append([link(t, view.target_anchor(t)) if failing_of[t] else t, view.percent(counter), str(judged),
                      str(failing_of[t]), str(groups_of[t]),
                      str(counter["defined"]), str(counter["unsupported"] + counter["skip"])])
     out += table(["target", "conformance", "judged", "failing", "root causes", "defined",

@@ -4,6 +4,7 @@ import html.parser
 import json
 import os
 import random
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -63,7 +64,7 @@ def make_run(complete=True, shuffle=None):
 
 
 def render_all(run):
-    return {name: render(run) for name, render in reports.FORMATS.items()}
+    return {name: reports.render(name, run) for name in reports.FORMATS}
 
 
 def test_write_all_writes_every_format(tmp_path):
@@ -76,33 +77,38 @@ def test_write_all_writes_every_format(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(reports.FORMATS))
 def test_order_of_results_does_not_matter(name):
-    texts = {reports.FORMATS[name](make_run(shuffle=seed)) for seed in (1, 2, 3)}
+    texts = {reports.render(name, make_run(shuffle=seed)) for seed in (1, 2, 3)}
     assert len(texts) == 1
 
 
 def test_json_reads_back_and_is_diff_friendly():
     run = make_run()
-    text = reports.FORMATS["run.json"](run)
+    text = reports.render("run.json", run)
     data = json.loads(text)
-    assert data["format"] == "picklespec-run/1" and data["complete"] is True
+    assert data["format"] == "picklespec-run/2" and data["complete"] is True
     again = Run.from_dict(data)
     assert [r.to_dict() for r in again.sorted_results()] == [r.to_dict() for r in run.sorted_results()]
     assert data["summary"][PP] == {"crash": 1, "defined": 1, "fail": 1, "pass": 1,
                                    "protocol-error": 1, "skip": 1, "timeout": 1, "unsupported": 2}
-    # one key per line, so a changed cell is a changed line
-    assert '\n   "case": "int-bin1-max",\n' in text
+    # one result per line, keys sorted, so a changed cell is a changed line
+    lines = text.splitlines()
+    start = lines.index(' "results": [')
+    body = lines[start + 1:lines.index(" ]", start)]
+    assert len(body) == len(results())
+    assert [json.loads(line.rstrip(",")) for line in body] == data["results"]
+    assert body[0].startswith('  {"case": "buffer-oob", "check": "dump-equivalent", ')
     assert text.endswith("}\n")
 
 
 def test_json_keeps_a_lone_surrogate():
     run = Run(targets={}, results=[Result("s", "load", "t", 0, "fail", actual="'\udc80'")])
-    text = reports.FORMATS["run.json"](run)
+    text = reports.render("run.json", run)
     text.encode("utf-8")
     assert json.loads(text)["results"][0]["actual"] == "'\udc80'"
 
 
 def test_junit_maps_outcomes():
-    root = ET.fromstring(reports.FORMATS["junit.xml"](make_run()).encode("utf-8"))
+    root = ET.fromstring(reports.render("junit.xml", make_run()).encode("utf-8"))
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == len(results())
     failures = sorted(case.get("name") for case in cases if case.find("failure") is not None)
@@ -119,7 +125,7 @@ def test_junit_maps_outcomes():
 
 
 def test_junit_failure_shows_the_diff_and_where_they_part():
-    root = ET.fromstring(reports.FORMATS["junit.xml"](make_run()).encode("utf-8"))
+    root = ET.fromstring(reports.render("junit.xml", make_run()).encode("utf-8"))
     case = root.find(".//testcase[@classname='picklespec.dump-bytes'][@name='int-bin1-max[p2-cpython-3.13-py]']")
     text = case.find("failure").text
     assert "first difference: offset 2: expected BININT1 255, got BININT2 255" in text
@@ -127,7 +133,7 @@ def test_junit_failure_shows_the_diff_and_where_they_part():
 
 
 def test_junit_keeps_control_characters_out_of_xml():
-    text = reports.FORMATS["junit.xml"](make_run())
+    text = reports.render("junit.xml", make_run())
     root = ET.fromstring(text.encode("utf-8"))
     error = root.find(".//testcase[@name='frame-overrun[p4-pickleparser-0.2.1]']/error")
     assert "boom\\x00\\x1b[31m\\udc80" in error.text
@@ -135,8 +141,8 @@ def test_junit_keeps_control_characters_out_of_xml():
 
 @pytest.mark.parametrize("name", sorted(reports.FORMATS))
 def test_incomplete_run_is_marked_in_every_format(name):
-    complete = reports.FORMATS[name](make_run())
-    incomplete = reports.FORMATS[name](make_run(complete=False))
+    complete = reports.render(name, make_run())
+    incomplete = reports.render(name, make_run(complete=False))
     marker = {"run.json": '"complete": false', "summary.md": "INCOMPLETE RUN",
               "matrix.html": "INCOMPLETE RUN", "junit.xml": 'name="complete" value="false"',
               "findings.md": "INCOMPLETE RUN"}[name]
@@ -144,7 +150,7 @@ def test_incomplete_run_is_marked_in_every_format(name):
 
 
 def test_junit_incomplete_run_is_an_error():
-    root = ET.fromstring(reports.FORMATS["junit.xml"](make_run(complete=False)).encode("utf-8"))
+    root = ET.fromstring(reports.render("junit.xml", make_run(complete=False)).encode("utf-8"))
     error = root.find("./testsuite[@name='picklespec.run']/testcase/error")
     assert error.get("type") == "incomplete" and error.text == "interrupted (SIGINT)"
     assert root.get("errors") == "4"
@@ -173,7 +179,7 @@ class _Page(html.parser.HTMLParser):
 
 
 def page(run):
-    text = reports.FORMATS["matrix.html"](run)
+    text = reports.render("matrix.html", run)
     parser = _Page()
     parser.feed(text)
     parser.close()
@@ -196,13 +202,13 @@ def test_html_prunes_rows_where_all_targets_agree():
     matrix, agree = text.split("Where all targets agree")
     # differing or failing rows stay in the table
     for case in ("int-bin1-max", "int-text-hex", "frame-overrun", "deep-list", "garbage"):
-        assert '<td class="id">%s</td>' % case in matrix
+        assert '">%s</td>' % case in matrix
     # pass-where-judged rows, equal choices and never-judged rows fold away
     for label in ("buffer-oob p5 dump-equivalent", "frame-fine p4 defined", "tuple-p0 - load",
                   "int-bin1-max p2 load"):
         assert "<li>%s</li>" % label in agree
     for case in ("buffer-oob", "frame-fine", "tuple-p0"):
-        assert '<td class="id">%s</td>' % case not in matrix
+        assert '">%s</td>' % case not in matrix
 
 
 def test_html_shows_the_diff_side_by_side():
@@ -211,13 +217,18 @@ def test_html_shows_the_diff_side_by_side():
     assert '<span class="where">offset 2: expected BININT1 255, got BININT2 255</span>' in text
 
 
-def test_markdown_summary():
-    text = reports.FORMATS["summary.md"](make_run())
-    # columns: pass fail unclean crash timeout protocol-error defined unsupported skip
-    assert "| pickleparser-0.2.1 | pickleparser | 0.2.1 | 1 | 1 | 0 | 1 | 1 | 1 | 1 | 0 | 2 | 1 | 33.3% |" in text
-    assert "```diff\n--- expected\n+++ actual\n" in text
-    assert "First difference: offset 2: expected BININT1 255, got BININT2 255" in text
-    assert "## Failures (6)" in text
+def test_markdown_summary_is_short_and_links_into_the_html():
+    run = make_run()
+    text = reports.render("summary.md", run)
+    _, parsed = page(run)
+    # targets: conformance, judged, failing (its cross cells included), root causes, defined, not judged
+    assert "| [pickleparser-0.2.1](matrix.html#t-pickleparser-0.2.1) | 33.3% | 6 | 5 | 5 | 1 | 3 |" in text
+    links = re.findall(r"\]\(matrix\.html#([^)]+)\)", text)
+    assert "t-cpython-3.13-py" in links and "g-pickleparser-0.2.1-1" in links
+    assert set(links) <= parsed.ids
+    assert "| cpython-3.13-c | 100.0% |" in text  # no failures: no section to link to
+    assert "Open [matrix.html](matrix.html)" in text
+    assert "```" not in text and len(text.splitlines()) < 60
 
 
 @pytest.mark.parametrize("counts, expected", [
@@ -256,7 +267,8 @@ def test_a_failed_render_leaves_the_old_reports(tmp_path, monkeypatch):
     reports.write_all(make_run(), out)
     before = {name: open(os.path.join(out, name), encoding="utf-8").read() for name in os.listdir(out)}
 
-    def broken(run):
+    def broken(run, out):
+        out.write("<?xml half a report")
         raise RuntimeError("render failed")
     monkeypatch.setitem(reports.FORMATS, "junit.xml", broken)
     with pytest.raises(RuntimeError):
@@ -309,8 +321,10 @@ def test_an_unclean_rejection_is_reported_apart_from_a_failure():
     accepted = Result(case="pop-empty", check="reject", target="lax", protocol=None,
                       outcome="fail", message="accepted the stream")
     run = Run(targets={"cpython-3.13-py": {}, "lax": {}}, results=[unclean, accepted])
-    junit = ET.fromstring(reports.FORMATS["junit.xml"](run))
+    junit = ET.fromstring(reports.render("junit.xml", run))
     kinds = sorted(f.get("type") for f in junit.iter("failure"))
     assert kinds == ["fail", "unclean"]
-    assert "UNCLEAN" in reports.FORMATS["summary.md"](run)
+    summary = reports.render("summary.md", run)
+    assert "[reject -: unclean: unclean rejection: IndexError: pop from empty list]" \
+           "(matrix.html#g-cpython-3.13-py-1)" in summary
     assert Result.from_dict(json.loads(json.dumps(unclean.to_dict()))) == unclean
