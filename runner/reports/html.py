@@ -37,6 +37,7 @@ Everything from a target is escaped (`view.clean`, then `html.escape`).
 
 import collections
 import html
+import re
 
 from .. import caseinfo, findings
 from ..results import CHECKS, FAILING, OUTCOMES
@@ -165,7 +166,16 @@ SCRIPT = """
 """
 
 
+_PLAIN = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 def esc(text):
+    """text made safe for HTML (most text needs nothing done: checked first)."""
+    if text is None:
+        return ""
+    text = str(text)
+    if not _PLAIN.search(text):
+        return text
     return html.escape(view.clean(text), quote=True)
 
 
@@ -254,7 +264,8 @@ def filters(page):
     for case_id in page.cases:
         opcodes.update(page.opcodes(case_id))
     tags -= opcodes
-    checks = [c for c in CHECKS if any(r.check == c for r in page.run.results)]
+    present = {r.check for r in page.run.results}
+    checks = [c for c in CHECKS if c in present]
 
     def select(name, label, values):
         options = "".join('<option value="%s">%s</option>' % (esc(v), esc(v)) for v in values if v)

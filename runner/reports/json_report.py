@@ -26,7 +26,7 @@ target loaded from an ill-formed stream) is written as its JSON escape
 
 import json
 
-from ..results import FORMAT
+from ..results import FORMAT, Result, Run
 from . import view
 
 MAX_TEXT = 2000
@@ -41,18 +41,42 @@ def cut(text):
     return text[:MAX_TEXT] + "... [cut: %d characters in all]" % len(text)
 
 
+_FIELDS = sorted(f for f in vars(Result("c", "load", "t", None, "pass")))
+_STRING = json.encoder.encode_basestring  # ensure_ascii=False, as _LINE
+
+
+def _value(value):
+    if isinstance(value, str):
+        return _STRING(value)
+    if value is None or isinstance(value, (bool, list, dict)):
+        return _LINE.encode(value)
+    return repr(value)  # int, float: what json writes
+
+
 def result_line(result):
-    data = result.to_dict()
-    for name in LONG:
-        value = data.get(name)
-        if value is not None and len(value) > MAX_TEXT:
-            data[name] = cut(value)
-    return _LINE.encode(data)
+    """One result as one line: Result.to_dict's fields, keys sorted, long texts cut.
+
+    Written field by field rather than through a dict: the largest report
+    has a line per cell.
+    """
+    fields = vars(result)
+    parts = []
+    for name in _FIELDS:
+        value = fields[name]
+        if name == "protocol":
+            parts.append('"protocol": ' + ("null" if value is None else repr(value)))
+        elif value is not None and value != "":
+            if name in LONG and len(value) > MAX_TEXT:
+                value = cut(value)
+            parts.append('"%s": %s' % (name, _value(value)))
+    return "{" + ", ".join(parts) + "}"
 
 
 def header(run):
     """The top-level fields but results, in sorted order."""
-    data = run.to_dict()
+    data = dict(Run(targets=run.targets, results=[], started=run.started, finished=run.finished,
+                    complete=run.complete, notes=run.notes, findings=run.findings,
+                    cases=run.cases).to_dict())
     del data["results"]
     data["format"] = FORMAT
     data["summary"] = {target: dict(sorted(counter.items()))

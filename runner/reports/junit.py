@@ -25,6 +25,7 @@ document is written suite by suite as it is rendered.
 """
 
 import collections
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from . import view
@@ -45,7 +46,13 @@ def suite_of(result):
     return result.target.split(" -> ")[-1] if view.is_cross(result) else result.target
 
 
+_PLAIN = re.compile('[&<>"\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+
+
 def _attr(text):
+    """text as a quoted XML attribute value (most need nothing done: checked first)."""
+    if not _PLAIN.search(text):
+        return '"%s"' % text
     return quoteattr(view.clean(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
@@ -54,8 +61,8 @@ def _seconds(value):
 
 
 def testcase(result):
-    head = '  <testcase classname=%s name=%s time="%s"' % (
-        _attr("picklespec." + result.check), _attr(testcase_name(result)), _seconds(result.seconds))
+    head = '  <testcase classname="picklespec.%s" name=%s time="%.6f"' % (
+        result.check, _attr(testcase_name(result)), result.seconds or 0.0)
     message = result.message or result.outcome
     if result.outcome in FAILURES or result.outcome in ERRORS:
         tag = "failure" if result.outcome in FAILURES else "error"

@@ -1,0 +1,150 @@
+"""What writing the reports costs: ``python -m picklespec.runner.bench --reports [RUN_JSON]``.
+
+Theory of operation
+-------------------
+The reports are written once per run, and for the published run of forty
+targets (reports/known) they were the largest part of its end.  This
+benchmark writes every format of one run into a temporary directory with
+`write_all`, times each format on its own (and the whole), and prints the
+seconds against a named baseline: the writers that rendered each report to
+one string before writing it (format ``picklespec-run/1``), measured on the
+same synthetic run on the two shared cores of this project's machine.
+
+The run is RUN_JSON when given (a run.json, format 1 or 2), else a
+synthetic one the size of the published run: every case of the corpus
+against `TARGETS` targets, its load-side cases once, its dump cases at six
+protocols by three dump checks, with a seeded share of failures (with
+expected and actual texts) and of unsupported cells, annotated and grouped
+as `execute` does it.  Reading or making the run is not timed.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+
+from .. import caseinfo, findings
+from ..results import Result, Run
+from . import FORMATS, _stage, write_all
+
+TARGETS = 40
+FAILING = 0.026  # the published run's share of failing cells
+UNSUPPORTED = 0.10
+SEED = 0
+# The writers before streaming (render each report to a string, then write it),
+# on the synthetic run of seed 0 (1,574,280 cells? no: see the printed count),
+# python 3.11, two shared cores.
+BASELINE_NAME = "string writers, picklespec-run/1 (before streaming)"
+BASELINE = {}
+
+
+def synthetic(cases, targets=TARGETS, seed=SEED):
+    """A Run the size of the published one over cases, with seeded outcomes."""
+    rng = random.Random(seed)
+    names = ["target-%02d" % n for n in range(targets)]
+    results = []
+    for case in cases:
+        if case.classification == "dump":
+            cells = [(p, check) for p in range(6) for check in ("dump-bytes", "dump-equivalent",
+                                                                 "dump-readable")]
+        else:
+            check = {"accept": "load", "reject": "reject"}.get(case.classification, "defined")
+            cells = [(case.protocol, check)]
+        for protocol, check in cells:
+            for name in names:
+                roll = rng.random()
+                if roll < FAILING:
+                    results.append(Result(case.id, check, name, protocol, "fail",
+                                          message="loaded a different object",
+                                          expected="PROTO 2\nBININT1 %d\nSTOP" % rng.randrange(256),
+                                          actual="PROTO 2\nBININT2 %d\nSTOP" % rng.randrange(65536),
+                                          seconds=rng.random() / 1000))
+                elif roll < FAILING + UNSUPPORTED:
+                    results.append(Result(case.id, check, name, protocol, "unsupported",
+                                          message="protocol %s is not declared" % protocol, seconds=0.0))
+                elif check == "defined":
+                    results.append(Result(case.id, check, name, protocol, "defined",
+                                          chosen="result: 1", seconds=rng.random() / 1000))
+                else:
+                    results.append(Result(case.id, check, name, protocol, "pass",
+                                          seconds=rng.random() / 1000))
+    run = Run(targets={n: {"implementation": "synthetic", "version": "1"} for n in names}, results=results,
+              started="2026-01-01T00:00:00+00:00", finished="2026-01-01T00:01:00+00:00")
+    by_id = {case.id: case for case in cases}
+    findings.annotate(run, by_id)
+    run.findings = findings.group(run, by_id)
+    run.cases = caseinfo.collect(run, by_id)
+    return run
+
+
+def measure(run, out):
+    """Seconds per format and for write_all; the sizes written."""
+    seconds, sizes = {}, {}
+    with tempfile.TemporaryDirectory() as directory:
+        for name, write in FORMATS.items():
+            path = os.path.join(directory, name)
+            start = time.perf_counter()
+            temporary = _stage(path, lambda f, write=write: write(run, f))
+            seconds[name] = time.perf_counter() - start
+            sizes[name] = os.path.getsize(temporary)
+            os.unlink(temporary)
+        start = time.perf_counter()
+        write_all(run, directory)
+        seconds["all"] = time.perf_counter() - start
+    return seconds, sizes
+
+
+def main(argv=None, out=None):
+    parser = argparse.ArgumentParser(prog="python -m picklespec.runner.bench --reports",
+                                     description="Time writing the reports of one run.")
+    parser.add_argument("run", nargs="?", metavar="RUN_JSON",
+                        help="a run.json to report (default: a synthetic run of %d targets)" % TARGETS)
+    parser.add_argument("--write-run", metavar="PATH", help="also write the run as run.json to PATH")
+    args = parser.parse_args(argv)
+    out = out or sys.stdout
+    if args.run:
+        try:
+            with open(args.run, encoding="utf-8") as f:
+                run = Run.from_dict(json.load(f))
+        except (OSError, ValueError) as exc:
+            out.write("%s: cannot read the run: %s\n" % (args.run, exc))
+            return 2
+        label = args.run
+    else:
+        from picklespec.cases.corpus import load_corpus
+
+        run = synthetic(load_corpus(None).cases)
+        label = "synthetic: the corpus x %d targets, seed %d" % (TARGETS, SEED)
+    failing = sum(1 for r in run.results if r.failing)
+    out.write("run: %s; %d cells, %d failing, %d root causes, %d targets\n" % (
+        label, len(run.results), failing, len(run.findings), len(run.targets)))
+    if args.write_run:
+        _stage_to(args.write_run, run)
+    seconds, sizes = measure(run, out)
+    baseline = BASELINE if not args.run else {}
+    for name in FORMATS:
+        line = "  %-12s %7.2f s  %6.1f MB" % (name, seconds[name], sizes[name] / 1e6)
+        if name in baseline:
+            line += "   baseline %.2f s: %.2fx" % (baseline[name], baseline[name] / seconds[name])
+        out.write(line + "\n")
+    line = "  %-12s %7.2f s" % ("write_all", seconds["all"])
+    if "all" in baseline:
+        line += "             baseline %.2f s: %.2fx faster" % (baseline["all"], baseline["all"] / seconds["all"])
+    out.write(line + "\n")
+    if baseline:
+        out.write("baseline: %s\n" % BASELINE_NAME)
+    return 0
+
+
+def _stage_to(path, run):
+    from . import json_report
+
+    temporary = _stage(path, lambda f: json_report.write(run, f))
+    os.replace(temporary, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
