@@ -118,15 +118,16 @@ def key(result, case=None):
     return _reader(result), result.finding or signature(result, case)
 
 
-def members(run, cases=None):
+def members(run, cases=None, ordered=None):
     """[(key, [failing Results])] in findings order: by target, most cells first.
 
     `cases` by id give a cell's opcode when its ``finding`` is not set (a
-    run read back from an old run.json).
+    run read back from an old run.json); `ordered` is run.sorted_results(),
+    when the caller has it already.
     """
     cases = cases or {}
     groups = collections.OrderedDict()
-    for result in run.sorted_results():
+    for result in ordered if ordered is not None else run.sorted_results():
         if result.failing:
             groups.setdefault(key(result, cases.get(result.case)), []).append(result)
     return sorted(groups.items(), key=lambda item: (item[0][0], -len(item[1]), item[0][1]))

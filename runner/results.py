@@ -103,6 +103,7 @@ class Result:
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Result))
+_CHECK_ORDER = {check: n for n, check in enumerate(CHECKS)}
 
 
 @dataclasses.dataclass
@@ -119,8 +120,9 @@ class Run:
     cases: dict = dataclasses.field(default_factory=dict)  # case id -> runner/caseinfo.py's facts
 
     def sorted_results(self):
-        return sorted(self.results, key=lambda r: (r.case, r.protocol if r.protocol is not None else -1,
-                                                   CHECKS.index(r.check), r.target))
+        order = _CHECK_ORDER
+        return sorted(self.results, key=lambda r: (r.case, -1 if r.protocol is None else r.protocol,
+                                                   order[r.check], r.target))
 
     def to_dict(self):
         return {

@@ -80,20 +80,20 @@ def synthetic(cases, targets=TARGETS, seed=SEED):
     return run
 
 
-def measure(run, out):
-    """Seconds per format and for write_all; the sizes written."""
+def measure(run):
+    """({format: (wall, CPU seconds)}, {format: bytes}), and "all" for write_all."""
     seconds, sizes = {}, {}
     with tempfile.TemporaryDirectory() as directory:
         for name, write in FORMATS.items():
             path = os.path.join(directory, name)
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             temporary = _stage(path, lambda f, write=write: write(run, f))
-            seconds[name] = time.perf_counter() - start
+            seconds[name] = (time.perf_counter() - wall, time.process_time() - cpu)
             sizes[name] = os.path.getsize(temporary)
             os.unlink(temporary)
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         write_all(run, directory)
-        seconds["all"] = time.perf_counter() - start
+        seconds["all"] = (time.perf_counter() - wall, time.process_time() - cpu)
     return seconds, sizes
 
 
@@ -123,19 +123,20 @@ def main(argv=None, out=None):
         label, len(run.results), failing, len(run.findings), len(run.targets)))
     if args.write_run:
         _stage_to(args.write_run, run)
-    seconds, sizes = measure(run, out)
+    seconds, sizes = measure(run)
     baseline = BASELINE if not args.run else {}
-    for name in FORMATS:
-        line = "  %-12s %7.2f s  %6.1f MB" % (name, seconds[name], sizes[name] / 1e6)
+    out.write("  %-12s %9s %9s %9s\n" % ("report", "wall s", "CPU s", "MB"))
+    for name in list(FORMATS) + ["all"]:
+        wall, cpu = seconds[name]
+        line = "  %-12s %9.2f %9.2f %9s" % (name if name != "all" else "write_all", wall, cpu,
+                                            "%.1f" % (sizes[name] / 1e6) if name in sizes else "")
         if name in baseline:
-            line += "   baseline %.2f s: %.2fx" % (baseline[name], baseline[name] / seconds[name])
+            line += "   baseline %.2f CPU s: %.2fx less" % (baseline[name], baseline[name] / cpu)
         out.write(line + "\n")
-    line = "  %-12s %7.2f s" % ("write_all", seconds["all"])
-    if "all" in baseline:
-        line += "             baseline %.2f s: %.2fx faster" % (baseline["all"], baseline["all"] / seconds["all"])
-    out.write(line + "\n")
     if baseline:
         out.write("baseline: %s\n" % BASELINE_NAME)
+    out.write("(CPU seconds are this process's: on a busy machine wall seconds grow, CPU seconds "
+              "much less)\n")
     return 0
 
 

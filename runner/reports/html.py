@@ -196,7 +196,8 @@ class Page:
         self.run = run
         self.targets = view.targets_of(run)
         self.cases = run.cases or {}
-        self.grouped = findings.numbered(findings.members(run))
+        self.ordered = run.sorted_results()
+        self.grouped = findings.numbered(findings.members(run, ordered=self.ordered))
         self.group_of = {}  # cell key -> group anchor
         for anchor, _, results in self.grouped:
             for r in results:
@@ -344,18 +345,22 @@ def legend(page, out):
 
 # -- the matrix ---------------------------------------------------------------------
 
+_CELL = {o: '<td class="c" style="background:%s;color:%s" title="%%s">%%s</td>' % COLOURS[o] for o in OUTCOMES}
+
+
 def cell(row, target, marks):
     result = row.cells.get(target)
     if result is None:
         return '<td class="c none">&middot;</td>'
-    text = esc(SHORT[result.outcome])
-    tip = esc(result.message or result.outcome)
-    if result.outcome == "defined" and result.chosen:
+    outcome = result.outcome
+    text = SHORT[outcome]
+    tip = esc(result.message) if result.message else outcome
+    if outcome == "defined" and result.chosen:
         text = esc(marks[result.chosen])
         tip = esc("defined: " + result.chosen)
-    if result.failing:
+    elif outcome in FAILING:
         text = '<a href="#%s">%s</a>' % (view.anchor(result), text)
-    return '<td class="c" style="%s" title="%s">%s</td>' % (style(result.outcome), tip, text)
+    return _CELL[outcome] % (tip, text)
 
 
 def split(shown):
@@ -394,7 +399,7 @@ def table(page, rows, out, anchor, heading, empty):
 
 
 def matrix_section(page, out):
-    shown, grouped = view.prune(view.rows(page.run), page.targets)
+    shown, grouped = view.prune(view.rows(page.run, page.ordered), page.targets)
     main, defined, differs = split(shown)
     table(page, main, out, "matrix", "Where targets differ or fail",
           "None: every row has one outcome for all targets, and none fails.")
