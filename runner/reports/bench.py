@@ -135,7 +135,7 @@ def main(argv=None, out=None):
         line = "  %-12s %9.2f %9.2f %9s" % (name if name != "all" else "write_all", wall, cpu,
                                             "%.1f" % (sizes[name] / 1e6) if name in sizes else "")
         if name in baseline:
-            line += "   baseline %.2f CPU s: %.2fx less" % (baseline[name], baseline[name] / cpu)
+            line += "   baseline %.2f CPU s: %.2fx its speed" % (baseline[name], baseline[name] / cpu)
         out.write(line + "\n")
     if baseline:
         out.write("baseline: %s\n" % BASELINE_NAME)

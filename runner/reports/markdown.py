@@ -54,7 +54,7 @@ def render(run):
     out = ["# picklespec conformance", ""]
     if not run.complete:
         out += ["> **%s.**" % view.status_line(run), ""]
-    meta = "%d cells, %d targets" % (len(run.results), len(targets))
+    meta = "%d results, %d targets" % (len(run.results), len(targets))
     if run.started:
         meta += "; started %s" % run.started
     if run.finished:
@@ -67,13 +67,19 @@ def render(run):
     out += ["## Targets", ""]
     body = []
     for t in targets:
+        hello = run.targets.get(t, {})
         counter = counts[t]
         good, judged = view.conformance(counter)
-        body.append([link(t, view.target_anchor(t)) if failing_of[t] else t, view.percent(counter), str(judged),
-                     str(failing_of[t]), str(groups_of[t]),
-                     str(counter["defined"]), str(counter["unsupported"] + counter["skip"])])
-    out += table(["target", "conformance", "judged", "failing", "root causes", "defined",
-                  "not judged"], body)
+        body.append([t, hello.get("implementation", ""), hello.get("version", ""), str(judged),
+                     str(failing_of[t]), str(counter["defined"]),
+                     str(counter["unsupported"] + counter["skip"]),
+                     link("%d root cause%s" % (groups_of[t], "" if groups_of[t] == 1 else "s"),
+                          view.target_anchor(t)) if failing_of[t] else "",
+                     view.percent(counter)])
+    # The spec site (reference/spec/conformance.py) reads this table's first
+    # three columns and its last, and the line above it: keep them so.
+    out += table(["target", "implementation", "version", "judged", "failing", "defined",
+                  "not judged", "failures", "conformance"], body)
     out += ["", "Conformance is pass + defined (+ difference) over the cells judged "
             "(everything but unsupported and skip). Failing cells include the cross-checks "
             "each target read.", ""]

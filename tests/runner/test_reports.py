@@ -223,13 +223,19 @@ def test_markdown_summary_is_short_and_links_into_the_html():
     text = reports.render("summary.md", run)
     _, parsed = page(run)
     # targets: conformance, judged, failing (its cross cells included), root causes, defined, not judged
-    assert "| [pickleparser-0.2.1](matrix.html#t-pickleparser-0.2.1) | 33.3% | 6 | 5 | 5 | 1 | 3 |" in text
+    assert ("| pickleparser-0.2.1 | pickleparser | 0.2.1 | 6 | 5 | 1 | 3 | "
+            "[5 root causes](matrix.html#t-pickleparser-0.2.1) | 33.3% |") in text
     links = re.findall(r"\]\(matrix\.html#([^)]+)\)", text)
     assert "t-cpython-3.13-py" in links and "g-pickleparser-0.2.1-1" in links
     assert set(links) <= parsed.ids
-    assert "| cpython-3.13-c | 100.0% |" in text  # no failures: no section to link to
+    assert "| cpython-3.13-c | cpython | 3.13.0 | 8 | 0 | 2 | 1 |  | 100.0% |" in text  # nothing to link to
     assert "Open [matrix.html](matrix.html)" in text
     assert "```" not in text and len(text.splitlines()) < 60
+    # what the spec site reads of it: the run line and the targets table
+    from picklespec.reference.spec import conformance
+
+    assert conformance._RUN.search(text).group(1).startswith("%d results, 3 targets" % len(run.results))
+    assert conformance._targets_table(text)[-1] == ("pickleparser-0.2.1", "pickleparser", "0.2.1", "33.3%")
 
 
 @pytest.mark.parametrize("counts, expected", [
