@@ -499,9 +499,10 @@ def stream_block(page, result, full):
     shown = hex_text[:2 * HEX_SHOWN]
     more = "" if len(shown) == 2 * stream["bytes"] else " &hellip; (%d bytes in all)" % stream["bytes"]
     role = "stream sent" if stream.get("role") == "sent" else "stream recorded for its producer"
-    text = '<p>%s (%d bytes): <code class="hex">%s</code>%s</p>\n' % (role, stream["bytes"], esc(shown), more)
+    text = '<p>%s (%d byte%s): <code class="hex">%s</code>%s</p>\n' % (
+        role, stream["bytes"], "" if stream["bytes"] == 1 else "s", esc(shown), more)
     if full:
-        text += '<details><summary>disassembly</summary><pre class="dis">%s</pre></details>\n' % esc(
+        text += '<details open><summary>disassembly</summary><pre class="dis">%s</pre></details>\n' % esc(
             caseinfo.disassembly(hex_text, stream["bytes"]))
     return text
 
