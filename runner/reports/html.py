@@ -99,8 +99,9 @@ th, td { padding: 2px 6px; }
 .matrix td.c { text-align: center; font-size: 10px; width: 22px; min-width: 22px; max-width: 22px;
                padding: 1px 0; border: 1px solid #fff; overflow: hidden; }
 .matrix td.c a { color: inherit; text-decoration: none; display: block; }
-.matrix td.id { white-space: nowrap; padding: 1px 6px; max-width: 260px; overflow: hidden;
-                text-overflow: ellipsis; font: 12px ui-monospace, Menlo, Consolas, monospace; }
+.matrix td.id { white-space: nowrap; padding: 1px 6px;
+                font: 12px ui-monospace, Menlo, Consolas, monospace; }
+.matrix td.id div { max-width: 240px; overflow: hidden; text-overflow: ellipsis; }
 .matrix td.none { background: #fafafa; color: #bbb; }
 .group { margin: 6px 0; }
 details > summary { cursor: pointer; }
@@ -389,7 +390,7 @@ def table(page, rows, out, anchor, heading, empty):
     for row in rows:
         marks = view.choice_marks(row)
         title = page.case(row.case).get("title", "")
-        out.write('<tr%s><td class="id stick" title="%s">%s</td><td class="id">%s</td>'
+        out.write('<tr%s><td class="id stick" title="%s"><div>%s</div></td><td class="id">%s</td>'
                   '<td class="id">%s</td>%s</tr>\n' % (
                       page.data(row.case, row.check, {r.outcome for r in row.cells.values()}),
                       esc(row.case + (": " + title if title else "")), esc(row.case),

@@ -203,13 +203,13 @@ def test_html_prunes_rows_where_all_targets_agree():
     matrix, agree = text.split("Where all targets agree")
     # differing or failing rows stay in the table
     for case in ("int-bin1-max", "int-text-hex", "frame-overrun", "deep-list", "garbage"):
-        assert '">%s</td>' % case in matrix
+        assert '<div>%s</div></td>' % case in matrix
     # pass-where-judged rows, equal choices and never-judged rows fold away
     for label in ("buffer-oob p5 dump-equivalent", "frame-fine p4 defined", "tuple-p0 - load",
                   "int-bin1-max p2 load"):
         assert "<li>%s</li>" % label in agree
     for case in ("buffer-oob", "frame-fine", "tuple-p0"):
-        assert '">%s</td>' % case not in matrix
+        assert '<div>%s</div></td>' % case not in matrix
 
 
 def test_html_shows_the_diff_side_by_side():
@@ -510,8 +510,8 @@ def test_defined_rows_and_exception_differences_sit_apart_from_failures():
     matrix = text[text.index('id="matrix"'):text.index('id="defined"')]
     defined = text[text.index('id="defined"'):text.index('id="differences"')]
     differences = text[text.index('id="differences"'):text.index('id="failures"')]
-    assert '">bad</td>' in matrix and '">choice</td>' not in matrix and '">exc</td>' not in matrix
-    assert '">choice</td>' in defined and '">exc</td>' in differences
+    assert '<div>bad</div></td>' in matrix and '<div>choice</div></td>' not in matrix and '<div>exc</div></td>' not in matrix
+    assert '<div>choice</div></td>' in defined and '<div>exc</div></td>' in differences
     assert "Failures (1 cells, 1 root causes)" in text
 
 
