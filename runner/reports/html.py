@@ -13,7 +13,8 @@ script adds the filters.  It is streamed section by section:
 3. **Where targets differ or fail**: case x protocol x check by target, as
    JSONTestSuite's table, in a scrolling box whose header row (the targets,
    written upwards) and case column stay in place (``position: sticky``);
-   cells are narrow marks, so forty targets fit in 1400 px.  Rows where all
+   cells are narrow marks and the case column is cut at 200 px (its full
+   id and title on hover), so forty targets fit in 1400 px.  Rows where all
    agree are folded by outcome; the rows of implementation-defined cases
    (**Implementation-defined choices**) and those where targets only refused
    with another exception type (**Exception differences**) have tables of
@@ -96,12 +97,12 @@ th, td { padding: 2px 6px; }
 .matrix th.t { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left;
                font-weight: 600; padding: 4px 0; white-space: nowrap; font-size: 11px;
                max-height: 160px; overflow: hidden; }
-.matrix td.c { text-align: center; font-size: 10px; width: 22px; min-width: 22px; max-width: 22px;
+.matrix td.c { text-align: center; font-size: 10px; width: 20px; min-width: 20px; max-width: 20px;
                padding: 1px 0; border: 1px solid #fff; overflow: hidden; }
 .matrix td.c a { color: inherit; text-decoration: none; display: block; }
 .matrix td.id { white-space: nowrap; padding: 1px 6px;
                 font: 12px ui-monospace, Menlo, Consolas, monospace; }
-.matrix td.id div { max-width: 240px; overflow: hidden; text-overflow: ellipsis; }
+.matrix td.id div { max-width: 200px; overflow: hidden; text-overflow: ellipsis; }
 .matrix td.none { background: #fafafa; color: #bbb; }
 .group { margin: 6px 0; }
 details > summary { cursor: pointer; }
