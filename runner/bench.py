@@ -140,7 +140,14 @@ def main(argv=None):
                                                  "interpreter on this machine, worker vs in-process.")
     parser.add_argument("--corpus", action="append", metavar="PATH", help="case files or folders")
     parser.add_argument("--skip-machine", action="store_true", help="leave out the all-interpreters run")
+    parser.add_argument("--reports", nargs="?", const="", metavar="RUN_JSON",
+                        help="time only the writing of the reports, of RUN_JSON or of a synthetic "
+                             "run of 40 targets (runner/reports/bench.py)")
     args = parser.parse_args(argv)
+    if args.reports is not None:
+        from .reports import bench as reports_bench
+
+        return reports_bench.main([args.reports] if args.reports else [])
     out = sys.stdout
     from picklespec.cases.corpus import load_corpus
 

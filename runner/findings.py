@@ -22,6 +22,11 @@ Each finding has its count, its cases (ids, in order), one minimized example
 disassembly, expected against actual, and the case's refs.  A scanner's
 findings add up the globals it missed and its false alarms.
 
+`key` is the one grouping -- (target, signature) -- and `members` the
+cells of each group in findings order; findings.md, run.json's
+``findings`` and matrix.html's failures (its ``#g-`` anchors, `anchor`)
+all read them, so a group is the same group everywhere.
+
 The signature is also each failing cell's ``finding`` in run.json and the
 ``reason`` of its entry in a baseline (runner/baseline.py), so an expected
 failure always says why it is expected.  ``picklespec run`` writes the
@@ -31,18 +36,16 @@ findings as findings.md next to the other reports, and into run.json.
 import collections
 import re
 
-from picklespec.reference import asm
 from picklespec.reference.opcodes import by_name
 
-__all__ = ["annotate", "group", "signature", "render"]
+from . import caseinfo
+
+__all__ = ["annotate", "anchor", "group", "key", "members", "signature", "slug", "render", "write"]
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b")
 _NUMBER = re.compile(r"(?<![A-Za-z_])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 _MAX = 160
-# An example's disassembly is read from the head of its stream only.
-_SHOWN_BYTES = 2048
-_SHOWN_LINES = 59
 
 
 def _general(text):
@@ -102,48 +105,62 @@ def annotate(run, cases):
             result.finding = signature(result, cases.get(result.case))
 
 
-def _stream(case, protocol):
-    if case is None:
-        return None
-    if case.classification != "dump":
-        return case.data
-    variants = case.streams.get(protocol, ()) if protocol is not None else ()
-    for variant in variants:
-        if variant.stream is not None:
-            return variant.stream
-    return None
+_stream = caseinfo.stream_of
 
 
 def _disassembly(stream):
-    """The example's disassembly, cut to its first `_SHOWN_LINES` lines.
+    """The example's disassembly (caseinfo: its head, cut)."""
+    return caseinfo.disassembly(stream[:caseinfo.MAX_BYTES].hex(), len(stream))
 
-    Only the head of a long stream is read: the whole of a stream of a
-    million MARKs would indent each of its million lines one step deeper
-    than the last, gigabytes of text.
+
+def key(result, case=None):
+    """The group of a failing cell: (the target that failed, its signature)."""
+    return _reader(result), result.finding or signature(result, case)
+
+
+def members(run, cases=None, ordered=None):
+    """[(key, [failing Results])] in findings order: by target, most cells first.
+
+    `cases` by id give a cell's opcode when its ``finding`` is not set (a
+    run read back from an old run.json); `ordered` is run.sorted_results(),
+    when the caller has it already.
     """
-    head = stream[:_SHOWN_BYTES]
-    lines = asm.disassemble(head, offsets=True).splitlines()
-    if len(lines) > _SHOWN_LINES or len(head) < len(stream):
-        lines = lines[:_SHOWN_LINES]
-        lines.append("... (%d bytes in all: the first %d instructions shown)" % (len(stream), len(lines)))
-    return "\n".join(lines) + "\n"
+    cases = cases or {}
+    groups = collections.OrderedDict()
+    for result in ordered if ordered is not None else run.sorted_results():
+        if result.failing:
+            groups.setdefault(key(result, cases.get(result.case)), []).append(result)
+    return sorted(groups.items(), key=lambda item: (item[0][0], -len(item[1]), item[0][1]))
+
+
+def slug(name):
+    """A name as it can appear in an HTML id."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def anchor(group_key, number):
+    """The HTML id of a group: ``g-TARGET-N``, N its number under its target (1, 2, ...)."""
+    return "g-%s-%d" % (slug(group_key[0]), number)
+
+
+def numbered(grouped):
+    """[(anchor, key, results)] for members' groups: numbered 1, 2, ... per target."""
+    out, seen = [], collections.Counter()
+    for group_key, results in grouped:
+        seen[group_key[0]] += 1
+        out.append((anchor(group_key, seen[group_key[0]]), group_key, results))
+    return out
 
 
 def group(run, cases):
     """The findings of a run: a list of dicts, by target, most cells first."""
-    groups = collections.OrderedDict()
-    for result in run.sorted_results():
-        if not result.failing:
-            continue
-        case = cases.get(result.case)
-        key = (_reader(result), result.finding or signature(result, case))
-        groups.setdefault(key, []).append((result, case))
     out = []
-    for (target, sign), members in groups.items():
-        def size(member):
-            stream = _stream(member[1], member[0].protocol)
-            return (len(stream) if stream is not None else 1 << 30, member[0].case)
-        example, case = min(members, key=size)
+    for (target, sign), results in members(run, cases):
+        def size(result):
+            stream = _stream(cases.get(result.case), result.protocol)
+            return (len(stream) if stream is not None else 1 << 30, result.case)
+        example = min(results, key=size)
+        case = cases.get(example.case)
         stream = _stream(case, example.protocol)
         finding = {
             "target": target,
@@ -151,8 +168,8 @@ def group(run, cases):
             "check": example.check,
             "opcode": opcode_of(case),
             "outcome": example.outcome,
-            "count": len(members),
-            "cases": sorted({r.case for r, _ in members}),
+            "count": len(results),
+            "cases": sorted({r.case for r in results}),
             "example": {
                 "key": example.key,
                 "case": example.case,
@@ -168,12 +185,11 @@ def group(run, cases):
             "refs": list(getattr(case, "refs", None) or ()),
         }
         if example.check == "scan":
-            missed = collections.Counter(g for r, _ in members for g in (r.missed or ()))
-            alarms = collections.Counter(g for r, _ in members for g in (r.false_alarms or ()))
+            missed = collections.Counter(g for r in results for g in (r.missed or ()))
+            alarms = collections.Counter(g for r in results for g in (r.false_alarms or ()))
             finding["missed"] = dict(missed.most_common())
             finding["false_alarms"] = dict(alarms.most_common())
         out.append(finding)
-    out.sort(key=lambda f: (f["target"], -f["count"], f["signature"]))
     return out
 
 
@@ -266,3 +282,8 @@ def render(run):
                 ", ".join("%s (%d)" % g for g in alarms.most_common()) or "-"))
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def write(run, out):
+    """Stream findings.md into the text file object out."""
+    out.write(render(run))

@@ -21,7 +21,14 @@ pass.  A cell the target's profile does not cover (a protocol it does not
 read, an opcode it did not declare) is `unsupported` too: coverage, never a
 failure.  A pass that needed the target's projections says which
 (`projection`); a failing cell carries its root-cause signature
-(`finding`, runner/findings.py).
+(`finding`, runner/findings.py).  Each cell has the `seconds` it cost (the
+time of the target's answers it needed and of judging them, runner/timing.py),
+and the run carries, for every case with a cell that did not pass, what a
+reader of a failure needs to see (`cases`, runner/caseinfo.py).
+
+A run is written as ``picklespec-run/2`` (runner/reports/json_report.py: one
+result per line, long texts cut); `Run.from_dict` reads that and the older
+``picklespec-run/1`` (every field on a line of its own, no `cases`).
 """
 
 import dataclasses
@@ -38,6 +45,9 @@ OUTCOMES = ("pass", "fail", "unclean", "crash", "timeout", "protocol-error", "de
 # a distinct outcome, not a conformance failure.
 # Outcomes that make a run non-conforming (exit status 1) unless a baseline expects them.
 FAILING = frozenset({"fail", "unclean", "crash", "timeout", "protocol-error"})
+
+FORMAT = "picklespec-run/2"  # what run.json is written as
+READABLE = ("picklespec-run/1", FORMAT)  # what Run.from_dict reads
 
 
 @dataclasses.dataclass
@@ -57,6 +67,7 @@ class Result:
     missed: Optional[list] = None  # scan: the globals (and "call M:N") the scanner missed
     false_alarms: Optional[list] = None  # scan: those it reported that CPython never resolves
     finding: Optional[str] = None  # a failing cell's root-cause signature (runner/findings.py)
+    seconds: Optional[float] = None  # what the cell cost: its answers and its judging (runner/timing.py)
 
     def __post_init__(self):
         if self.check not in CHECKS:
@@ -92,6 +103,7 @@ class Result:
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Result))
+_CHECK_ORDER = {check: n for n, check in enumerate(CHECKS)}
 
 
 @dataclasses.dataclass
@@ -105,14 +117,16 @@ class Run:
     complete: bool = True  # False when interrupted (Ctrl-C) or a target could not start
     notes: list = dataclasses.field(default_factory=list)  # run-level messages
     findings: list = dataclasses.field(default_factory=list)  # runner/findings.py's groups
+    cases: dict = dataclasses.field(default_factory=dict)  # case id -> runner/caseinfo.py's facts
 
     def sorted_results(self):
-        return sorted(self.results, key=lambda r: (r.case, r.protocol if r.protocol is not None else -1,
-                                                   CHECKS.index(r.check), r.target))
+        order = _CHECK_ORDER
+        return sorted(self.results, key=lambda r: (r.case, -1 if r.protocol is None else r.protocol,
+                                                   order[r.check], r.target))
 
     def to_dict(self):
         return {
-            "format": "picklespec-run/1",
+            "format": FORMAT,
             "started": self.started,
             "finished": self.finished,
             "complete": self.complete,
@@ -120,11 +134,16 @@ class Run:
             "targets": {name: self.targets[name] for name in sorted(self.targets)},
             "results": [r.to_dict() for r in self.sorted_results()],
             "findings": list(self.findings),
+            "cases": {name: self.cases[name] for name in sorted(self.cases)},
         }
 
     @classmethod
     def from_dict(cls, data):
-        return cls(targets=data.get("targets", {}),
+        """The Run of a run.json document, format 1 or 2."""
+        if data.get("format", READABLE[0]) not in READABLE:
+            raise ValueError("not a picklespec run (format %r; this version reads %s)"
+                             % (data.get("format"), ", ".join(READABLE)))
+        return cls(targets=data.get("targets", {}), cases=data.get("cases", {}),
                    results=[Result.from_dict(r) for r in data.get("results", [])],
                    started=data.get("started", ""), finished=data.get("finished", ""),
                    complete=data.get("complete", True), notes=data.get("notes", []),

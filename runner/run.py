@@ -54,9 +54,10 @@ from picklespec.cases.selection import KINDS, SelectionError, select
 from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
 from picklespec.reference.model import MAX_JSON_DEPTH
 
-from . import findings, stopping
+from . import caseinfo, findings, stopping
 from .checks import Prepared, case_protocols, plan, plan_cross
 from .results import CHECKS, FAILING, OUTCOMES, Run
+from .timing import Clock
 from .targets import UsageError, open_target, open_targets, parse_target, parse_targets
 
 __all__ = ["execute", "main", "DEFAULT_TARGETS", "DEFAULT_REPORT_DIR"]
@@ -121,7 +122,8 @@ class _Interrupted(Exception):
 
 
 def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=None,
-            oracle=None, oracle_problem="", stop=None, stats=None, stop_after=None, chunk=None):
+            oracle=None, oracle_problem="", stop=None, stats=None, stop_after=None, chunk=None,
+            clock=None):
     """Check cases against targets; the Run (complete=False if interrupted).
 
     `oracle` is the reference target dump-readable and cross ask (by default
@@ -129,7 +131,8 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     total)` is called now and then (`Progress`).  `stop`, a
     threading.Event, ends the run early as Ctrl-C does.  `stats`, a dict,
     receives the number of rounds, the requests asked per target name, and
-    (round, target, requests, seconds) for each batch.
+    (round, target, requests, seconds) for each batch.  `clock`
+    (runner/timing.py) times each cell's ``seconds``; a new Clock by default.
 
     The cases are checked `chunk` at a time (default: a tenth of them, at
     least 100), so progress can count judged cells.  `stop_after(result)`,
@@ -146,6 +149,7 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     if oracle is None:
         run.notes.append("dump-readable not checked: %s" % oracle_problem)
     stop = stop or threading.Event()
+    clock = clock or Clock()
     out = run.results
     active = []
     cache = {}
@@ -156,12 +160,12 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
             part = cases[first:first + size]
             seen = len(out)
             for gen in _generators(part, targets, protocols, oracle, oracle_problem, cross, out):
-                _advance(gen, None, active)
+                _timed_advance(gen, None, active, clock, out)
             tick = _ticker(progress, out, first, len(part), len(cases))
             while active:
                 rounds += 1
-                asked = _ask_all(active, cache, jobs, stop, tick, rounds)
-                active = _feed(active, cache)
+                asked = _ask_all(active, cache, jobs, stop, tick, rounds, clock)
+                active = _feed(active, cache, clock=clock, out=out)
                 tick.round_done()
                 if stats is not None:
                     stats["rounds"] = rounds
@@ -177,7 +181,7 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
                 break
     except (_Interrupted, KeyboardInterrupt) as exc:
         if isinstance(exc, _Interrupted):
-            _feed(active, cache, last=True)  # judge the checks whose answers are in
+            _feed(active, cache, last=True, clock=clock, out=out)  # judge the checks whose answers are in
         else:  # Ctrl-C between rounds: what was judged stays
             for gen, _ in active:
                 gen.close()
@@ -191,6 +195,7 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     by_id = {case.id: case for case in cases}
     findings.annotate(run, by_id)
     run.findings = findings.group(run, by_id)
+    run.cases = caseinfo.collect(run, by_id)
     for name, why in unjudged(run, targets):
         run.notes.append("%s: %s" % (name, why))
     return run
@@ -256,7 +261,19 @@ def _advance(gen, answer, active):
     active.append((gen, request))
 
 
-def _feed(active, cache, last=False):
+def _timed_advance(gen, answer, active, clock, out, cost=0.0):
+    """_advance, giving the Results the step made the check's cost so far."""
+    before, waiting = len(out), len(active)
+    start = clock.now()
+    _advance(gen, answer, active)
+    total = clock.charge(gen, cost + clock.now() - start)
+    for result in out[before:]:
+        result.seconds = round(total, 6)
+    if len(active) == waiting:  # the check is done
+        clock.forget(gen)
+
+
+def _feed(active, cache, last=False, clock=None, out=None):
     """Send each check its answers; the checks that ask for more.
 
     With `last`, checks whose answers are not all in are dropped.
@@ -274,7 +291,9 @@ def _feed(active, cache, last=False):
             if answer is None:
                 answer = decoded[call.key] = _decoded(cache[call.key], call)
             answers.append(answer)
-        _advance(gen, answers if isinstance(request, list) else answers[0], following)
+        _timed_advance(gen, answers if isinstance(request, list) else answers[0], following,
+                       clock or Clock(), out if out is not None else [],
+                       sum(clock.request(call.key) for call in calls) if clock else 0.0)
     if last:
         for gen, _ in following:
             gen.close()
@@ -302,7 +321,7 @@ def _decoded(answer, call):
     return decoded
 
 
-def _ask_all(active, cache, jobs, stop, progress, round_number):
+def _ask_all(active, cache, jobs, stop, progress, round_number, clock=None):
     """Ask every target its share of the pending calls, all targets at once."""
     batches = {}
     for _, request in active:
@@ -322,9 +341,11 @@ def _ask_all(active, cache, jobs, stop, progress, round_number):
     def work(target, calls):
         start = time.monotonic()
         calls = list(calls.values())
+        arrived = (clock or Clock()).batch()
         try:
             for index, answer in target.adapter.pipeline([c.text for c in calls], stop=stop, raw=True):
                 cache[calls[index].key] = answer
+                arrived(calls[index].key)
                 done[0] += 1
         except BaseException as exc:  # a bug here must not pass for missing answers
             errors.append(exc)

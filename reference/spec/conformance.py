@@ -15,7 +15,6 @@ records only failures, so that is all the site claims about it.  Nothing
 is read from the clock; the same files give the same pages.
 """
 
-import json
 import os
 import re
 
@@ -66,11 +65,11 @@ def read_published(folder, shown_as="reports/known"):
     from picklespec.runner import baseline as baseline_file  # the one reader of baselines
 
     try:
-        expected = baseline_file.load(path).expected
+        published = baseline_file.load(path)
     except baseline_file.BaselineError as exc:
         raise KnownError(str(exc)) from None
     failures = {}
-    for key, outcome in expected.items():
+    for key, outcome in published.expected.items():
         case, proto, check, target = key.split("|")
         producers = None
         if " -> " in target:
@@ -90,7 +89,7 @@ def read_published(folder, shown_as="reports/known"):
         run = m.group(1) if m else None
         targets = _targets_table(text)
     if not targets:
-        names = set(data.get("targets") or ())
+        names = set(published.targets)
         names |= {c.target for cells in failures.values() for c in cells}
         targets = [(name, "", "", "") for name in sorted(names)]
     return Published(shown_as, run, sorted(targets, key=lambda t: natural(t[0])), failures)

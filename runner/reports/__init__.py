@@ -2,45 +2,59 @@
 
 Theory of operation
 -------------------
-`write_all(run, directory)` renders every format from the same Run (one
-module per format; `view` computes what they share) and only then writes
-them, each to a temporary file in the directory, flushed to disk, then moved
-over the old report with `os.replace`.  A report is therefore always whole:
-an interrupted run, a full disk or a rendering error leaves the previous
-files, never half of one.  A run that was cut short (Ctrl-C, a target that
-could not start) has ``complete`` false and says so in every format: the
-``complete`` field of run.json, a line at the top of summary.md, a banner in
-matrix.html, an error testcase in junit.xml.
+Each format is a module with ``write(run, out)``, which streams the report
+into a text file object as it renders it (one module per format; `view`
+computes what they share), so the largest report is never held whole in
+memory.  `write_all(run, directory)` writes every format, each to a
+temporary file in the directory (``errors="backslashreplace"``: a lone
+surrogate a target loaded is written as its escape), flushed to disk, and
+only once all are written moves them over the old reports with
+`os.replace`.  A report is therefore always whole: an interrupted run, a
+full disk or a rendering error leaves the previous files, never half of
+one.  `render(name, run)` gives one report as a string, the same text.
+
+A run that was cut short (Ctrl-C, a target that could not start) has
+``complete`` false and says so in every format: the ``complete`` field of
+run.json, a line at the top of summary.md, a banner in matrix.html, an
+error testcase in junit.xml.
 
 reports/README.md (in the repository) explains how to read them.
 """
 
+import io
 import os
 import tempfile
 
 from .. import findings
 from . import html, json_report, junit, markdown
 
-__all__ = ["FORMATS", "write_all", "write_atomic"]
+__all__ = ["FORMATS", "render", "write_all", "write_atomic"]
 
-# file name -> render(run) -> text
+# file name -> write(run, out): the report streamed into a text file object
 FORMATS = {
-    "run.json": json_report.render,
-    "summary.md": markdown.render,
-    "matrix.html": html.render,
-    "junit.xml": junit.render,
-    "findings.md": findings.render,
+    "run.json": json_report.write,
+    "summary.md": markdown.write,
+    "matrix.html": html.write,
+    "junit.xml": junit.write,
+    "findings.md": findings.write,
 }
+
+
+def render(name, run):
+    """The report called name (a key of FORMATS) as a string, as write_all writes it."""
+    out = io.StringIO()
+    FORMATS[name](run, out)
+    return out.getvalue().encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def write_all(run, directory):
     """Write every report of run into directory; return their paths."""
-    texts = {name: render(run) for name, render in FORMATS.items()}
     os.makedirs(directory, exist_ok=True)
     staged = []
     try:
-        for name, text in texts.items():
-            staged.append((_stage(os.path.join(directory, name), text), os.path.join(directory, name)))
+        for name, write in FORMATS.items():
+            path = os.path.join(directory, name)
+            staged.append((_stage(path, lambda out, write=write: write(run, out)), path))
         for temporary, path in staged:
             os.replace(temporary, path)
     finally:
@@ -52,7 +66,7 @@ def write_all(run, directory):
 
 def write_atomic(path, text):
     """Replace the file at path with text (UTF-8), all at once."""
-    temporary = _stage(path, text)
+    temporary = _stage(path, lambda out: out.write(text))
     try:
         os.replace(temporary, path)
     except BaseException:
@@ -60,13 +74,14 @@ def write_atomic(path, text):
         raise
 
 
-def _stage(path, text):
-    """A temporary file next to path holding text, flushed to disk."""
+def _stage(path, fill):
+    """A temporary file next to path that fill(out) wrote, flushed to disk."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n",
+                       buffering=1 << 20) as f:
+            fill(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is for reading

@@ -1,39 +1,115 @@
-"""run.json: the whole run, machine-readable and diff-friendly.
+"""run.json: the whole run, machine-readable, streamed one result per line.
 
 Theory of operation
 -------------------
-The document is `Run.to_dict()` (format ``picklespec-run/1``: the targets as
-they introduced themselves, every Result in the run's stable order, each
-with its ``protocol``, null when the case's stream fixes it) plus a
-``summary`` of outcome counts per target, so two runs diff line by line and
-`Run.from_dict(json.load(f))` reads it back (baselines are made from it).
-Keys are sorted and every level indented by one space; nothing in it
-depends on dict order or on the time of writing except ``started`` and
-``finished``.
+Format ``picklespec-run/2``: one JSON document whose top-level fields come
+one to a line, in sorted order, with ``results`` last; ``cases``,
+``findings`` and ``results`` hold one entry per line.  Within a line keys
+are sorted, so two runs diff line by line (a changed cell is a changed
+line), and the document is written as it is rendered, never held whole.
+`Run.from_dict(json.load(f))` reads it back, and reads format 1 too.
 
-Strings are written as UTF-8; a lone surrogate (a str a target loaded from
-an ill-formed UTF-8 or UTF-16 stream) is written as its JSON escape
+Fields: ``format``, ``started``, ``finished``, ``complete``, ``notes``,
+``targets`` (as they introduced themselves), ``cases`` (runner/caseinfo.py:
+each case with a cell that did not pass), ``findings``
+(runner/findings.py), ``summary`` (outcome counts per target), and
+``results``: every Result in the run's stable order, each with its
+``protocol`` (null when the case's stream fixes it) and ``seconds``.
+
+A result's long texts (``message``, ``expected``, ``actual``, ``output``,
+``first_difference``) are cut at `MAX_TEXT` characters, ending in
+``... [cut: N characters in all]``: a target that prints a megabyte makes
+a line of two kilobytes.  Strings are UTF-8; a lone surrogate (a str a
+target loaded from an ill-formed stream) is written as its JSON escape
 ``\\udc80``, which reads back as the same string.
 """
 
 import json
 
+from ..results import FORMAT, Result, Run
 from . import view
 
+MAX_TEXT = 2000
+LONG = ("message", "expected", "actual", "output", "first_difference")
+_LINE = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
-def document(run):
-    data = run.to_dict()
-    # Result.to_dict leaves out empty fields, but a load case whose stream
-    # fixes the protocol has protocol None, and Result needs the field back.
-    for result in data["results"]:
-        result.setdefault("protocol", None)
+
+def cut(text):
+    """text, or its first MAX_TEXT characters and a mark saying how long it was."""
+    if len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT] + "... [cut: %d characters in all]" % len(text)
+
+
+_FIELDS = sorted(f for f in vars(Result("c", "load", "t", None, "pass")))
+_STRING = json.encoder.encode_basestring  # ensure_ascii=False, as _LINE
+
+
+def _value(value):
+    if isinstance(value, str):
+        return _STRING(value)
+    if value is None or isinstance(value, (bool, list, dict)):
+        return _LINE.encode(value)
+    return repr(value)  # int, float: what json writes
+
+
+def result_line(result):
+    """One result as one line: Result.to_dict's fields, keys sorted, long texts cut.
+
+    Written field by field rather than through a dict: the largest report
+    has a line per cell.
+    """
+    fields = vars(result)
+    parts = []
+    for name in _FIELDS:
+        value = fields[name]
+        if name == "protocol":
+            parts.append('"protocol": ' + ("null" if value is None else repr(value)))
+        elif value is not None and value != "":
+            if name in LONG and len(value) > MAX_TEXT:
+                value = cut(value)
+            parts.append('"%s": %s' % (name, _value(value)))
+    return "{" + ", ".join(parts) + "}"
+
+
+def header(run):
+    """The top-level fields but results, in sorted order."""
+    data = dict(Run(targets=run.targets, results=[], started=run.started, finished=run.finished,
+                    complete=run.complete, notes=run.notes, findings=run.findings,
+                    cases=run.cases).to_dict())
+    del data["results"]
+    data["format"] = FORMAT
     data["summary"] = {target: dict(sorted(counter.items()))
                        for target, counter in sorted(view.totals(run.results).items())}
     return data
 
 
-def render(run):
-    text = json.dumps(document(run), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    # A lone surrogate cannot be encoded as UTF-8; its JSON escape is
-    # what backslashreplace writes, and it can only occur inside a string.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+def _field(out, name, value, last=False):
+    out.write(" %s: " % json.dumps(name))
+    if isinstance(value, list) and value:
+        out.write("[\n")
+        out.write(",\n".join("  " + _LINE.encode(item) for item in value))
+        out.write("\n ]")
+    elif isinstance(value, dict) and value and name != "summary":
+        out.write("{\n")
+        out.write(",\n".join("  %s: %s" % (json.dumps(k, ensure_ascii=False), _LINE.encode(value[k]))
+                             for k in sorted(value)))
+        out.write("\n }")
+    else:
+        out.write(_LINE.encode(value))
+    out.write("\n" if last else ",\n")
+
+
+def write(run, out):
+    """Stream run.json into the text file object out."""
+    out.write("{\n")
+    for name, value in sorted(header(run).items()):
+        _field(out, name, value)
+    out.write(' "results": [\n')
+    first = True
+    for result in run.sorted_results():
+        if not first:
+            out.write(",\n")
+        out.write("  " + result_line(result))
+        first = False
+    out.write("\n ]\n}\n" if not first else " ]\n}\n")

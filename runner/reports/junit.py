@@ -1,27 +1,32 @@
-"""junit.xml: the run as JUnit XML, for CI systems.
+"""junit.xml: the run as JUnit XML, for CI systems, streamed.
 
 Theory of operation
 -------------------
-One ``<testsuite>`` per target (a cross-check's target is its
-``PRODUCER -> CONSUMER`` pair), one ``<testcase>`` per Result, named as the
+One ``<testsuite>`` per target, one ``<testcase>`` per Result, named as the
 pytest plugin names its items: ``classname`` ``picklespec.CHECK``, ``name``
-``CASE[pN-TARGET]``.  Outcomes map onto what CI systems know:
+``CASE[pN-TARGET]``.  A cross-check cell (target ``PRODUCER -> CONSUMER``)
+sits in its consumer's suite: the consumer is the one judged.  Each
+testcase's ``time`` is the cell's ``seconds`` as the runner measured it
+(runner/timing.py), and a suite's is the sum of its cells'.  Outcomes map
+onto what CI systems know:
 
 - ``fail``, ``unclean`` -> ``<failure>``, whose text is the message, the first
   difference and a unified diff of expected and actual;
 - ``crash``, ``timeout``, ``protocol-error`` -> ``<error type=OUTCOME>``
   with what the target printed: the target broke, rather than disagreed;
 - ``unsupported``, ``skip`` -> ``<skipped>`` with the reason (never a pass);
-- ``pass``, ``defined`` -> a plain testcase; a ``defined`` one says in
-  ``<system-out>`` which allowed outcome the target chose.
+- ``pass``, ``defined``, ``difference`` -> a plain testcase; a ``defined``
+  one says in ``<system-out>`` which allowed outcome the target chose.
 
 An incomplete run adds a property ``complete=false`` and one ``<error>``
 testcase, ``picklespec.run``, so a CI job cannot read a cut-short run as
-green.  Text that cannot appear in XML 1.0 is escaped (`view.clean`).
+green.  Text that cannot appear in XML 1.0 is escaped (`view.clean`).  The
+document is written suite by suite as it is rendered.
 """
 
 import collections
-import xml.etree.ElementTree as ET
+import re
+from xml.sax.saxutils import escape, quoteattr
 
 from . import view
 
@@ -36,67 +41,85 @@ def testcase_name(result):
     return "%s[p%d-%s]" % (result.case, result.protocol, result.target)
 
 
+def suite_of(result):
+    """The suite a cell is in: its target; a cross cell's consumer."""
+    return result.target.split(" -> ")[-1] if view.is_cross(result) else result.target
+
+
+_PLAIN = re.compile('[&<>"\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+
+
+def _attr(text):
+    """text as a quoted XML attribute value (most need nothing done: checked first)."""
+    if not _PLAIN.search(text):
+        return '"%s"' % text
+    return quoteattr(view.clean(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def _seconds(value):
+    return "%.6f" % (value or 0.0)
+
+
 def testcase(result):
-    element = ET.Element("testcase", {
-        "classname": "picklespec." + result.check,
-        "name": view.clean(testcase_name(result)),
-        "time": "0",
-    })
-    message = view.clean(result.message or result.outcome)
-    if result.outcome in FAILURES:
-        ET.SubElement(element, "failure", {"type": result.outcome, "message": message}).text = view.detail_text(result)
-    elif result.outcome in ERRORS:
-        ET.SubElement(element, "error", {"type": result.outcome, "message": message}).text = view.detail_text(result)
-    elif result.outcome in SKIPS:
-        ET.SubElement(element, "skipped", {"type": result.outcome, "message": message})
-    elif result.outcome == "defined" and result.chosen:
-        ET.SubElement(element, "system-out").text = view.clean("chosen: %s" % result.chosen)
-    return element
+    head = '  <testcase classname="picklespec.%s" name=%s time="%.6f"' % (
+        result.check, _attr(testcase_name(result)), result.seconds or 0.0)
+    message = result.message or result.outcome
+    if result.outcome in FAILURES or result.outcome in ERRORS:
+        tag = "failure" if result.outcome in FAILURES else "error"
+        return '%s>\n   <%s type=%s message=%s>%s</%s>\n  </testcase>\n' % (
+            head, tag, _attr(result.outcome), _attr(message), escape(view.detail_text(result)), tag)
+    if result.outcome in SKIPS:
+        return '%s>\n   <skipped type=%s message=%s />\n  </testcase>\n' % (
+            head, _attr(result.outcome), _attr(message))
+    if result.outcome == "defined" and result.chosen:
+        return '%s>\n   <system-out>%s</system-out>\n  </testcase>\n' % (
+            head, escape(view.clean("chosen: %s" % result.chosen)))
+    return head + " />\n"
 
 
-def suite(name, results, hello=None):
+def _counts(results):
     counts = collections.Counter(r.outcome for r in results)
-    element = ET.Element("testsuite", {
-        "name": view.clean(name),
-        "tests": str(len(results)),
-        "failures": str(sum(counts[o] for o in FAILURES)),
-        "errors": str(sum(counts[o] for o in ERRORS)),
-        "skipped": str(sum(counts[o] for o in SKIPS)),
-        "time": "0",
-    })
-    if hello:
-        properties = ET.SubElement(element, "properties")
-        for key in ("implementation", "version", "kind", "executable"):
-            if hello.get(key):
-                ET.SubElement(properties, "property", {"name": key, "value": view.clean(hello[key])})
-    element.extend(testcase(r) for r in results)
-    return element
+    return (len(results), sum(counts[o] for o in FAILURES), sum(counts[o] for o in ERRORS),
+            sum(counts[o] for o in SKIPS))
 
 
-def incomplete_suite(run):
-    element = ET.Element("testsuite", {"name": "picklespec.run", "tests": "1", "failures": "0",
-                                       "errors": "1", "skipped": "0", "time": "0"})
-    properties = ET.SubElement(element, "properties")
-    ET.SubElement(properties, "property", {"name": "complete", "value": "false"})
-    case = ET.SubElement(element, "testcase", {"classname": "picklespec.run", "name": "complete", "time": "0"})
-    ET.SubElement(case, "error", {"type": "incomplete", "message": view.status_line(run)}).text = \
-        view.clean("\n".join(run.notes))
-    return element
+def suite(out, name, results, hello=None):
+    tests, failures, errors, skipped = _counts(results)
+    out.write(' <testsuite name=%s tests="%d" failures="%d" errors="%d" skipped="%d" time="%s">\n' % (
+        _attr(name), tests, failures, errors, skipped, _seconds(sum(r.seconds or 0.0 for r in results))))
+    properties = [(key, hello[key]) for key in ("implementation", "version", "kind", "executable")
+                  if hello and hello.get(key)]
+    if properties:
+        out.write("  <properties>\n")
+        for key, value in properties:
+            out.write("   <property name=%s value=%s />\n" % (_attr(key), _attr(str(value))))
+        out.write("  </properties>\n")
+    for r in results:
+        out.write(testcase(r))
+    out.write(" </testsuite>\n")
 
 
-def render(run):
-    by_target = collections.OrderedDict()
+def incomplete_suite(out, run):
+    out.write(' <testsuite name="picklespec.run" tests="1" failures="0" errors="1" skipped="0" time="0">\n'
+              '  <properties>\n   <property name="complete" value="false" />\n  </properties>\n'
+              '  <testcase classname="picklespec.run" name="complete" time="0">\n'
+              '   <error type="incomplete" message=%s>%s</error>\n  </testcase>\n </testsuite>\n'
+              % (_attr(view.status_line(run)), escape(view.clean("\n".join(run.notes)))))
+
+
+def write(run, out):
+    """Stream junit.xml into the text file object out."""
+    by_suite = collections.defaultdict(list)
     for r in run.sorted_results():
-        by_target.setdefault(r.target, []).append(r)
-    root = ET.Element("testsuites", {"name": "picklespec"})
+        by_suite[suite_of(r)].append(r)
+    tests, failures, errors, skipped = _counts(run.results)
+    extra = 0 if run.complete else 1
+    out.write('<?xml version="1.0" encoding="utf-8"?>\n')
+    out.write('<testsuites name="picklespec" tests="%d" failures="%d" errors="%d" skipped="%d" time="%s">\n'
+              % (tests + extra, failures, errors + extra, skipped,
+                 _seconds(sum(r.seconds or 0.0 for r in run.results))))
     if not run.complete:
-        root.append(incomplete_suite(run))
-    for name in sorted(by_target):
-        root.append(suite(name, by_target[name], run.targets.get(name)))
-    counts = collections.Counter(r.outcome for r in run.results)
-    root.set("tests", str(len(run.results) + (0 if run.complete else 1)))
-    root.set("failures", str(sum(counts[o] for o in FAILURES)))
-    root.set("errors", str(sum(counts[o] for o in ERRORS) + (0 if run.complete else 1)))
-    root.set("skipped", str(sum(counts[o] for o in SKIPS)))
-    ET.indent(root, space=" ")
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        incomplete_suite(out, run)
+    for name in sorted(by_suite, key=view.natural):
+        suite(out, name, by_suite[name], run.targets.get(name))
+    out.write("</testsuites>\n")

@@ -1,22 +1,26 @@
-"""summary.md: the run in a page of Markdown, for people and for CI summaries.
+"""summary.md: the run in a short page of Markdown, for people and CI summaries.
 
 Theory of operation
 -------------------
-In order: whether the run is complete, the targets with their outcome
-counts and conformance, the same per check, the rows where targets differ or
-fail (the pruned matrix), the cross-check matrix, then the failures, each
-with its message, the first point where expected and actual part and a
-unified diff of the two.  Long sections are cut at a stated limit; run.json
-and matrix.html have everything.  Text that comes from targets is cleaned
-(`view.clean`) and kept out of Markdown syntax (table cells escape ``|``,
-diffs sit in fenced blocks).
+Short by design: whether the run is complete; per target its conformance,
+how many cells were judged, failed, and in how many root causes, with a
+link to its section of matrix.html (``matrix.html#t-TARGET``); the largest
+root causes of the run (runner/findings.py's groups), each linked to its
+group (``matrix.html#g-TARGET-N``); the implementation-defined choices
+and exception-type differences counted apart from failures; and the next
+step: where the HTML report and the findings are.  Everything else --
+rows, diffs, streams -- is in matrix.html, findings.md and run.json.
+Text that comes from targets is cleaned (`view.clean`) and kept out of
+Markdown syntax (table cells escape ``|``).
 """
 
-from ..results import OUTCOMES
+import collections
+
+from .. import findings
 from . import view
 
-MAX_ROWS = 300
-MAX_FAILURES = 100
+MAX_GROUPS = 20  # root causes listed
+HTML = "matrix.html"
 
 
 def cell(text):
@@ -26,30 +30,27 @@ def cell(text):
 def table(header, body):
     lines = ["| " + " | ".join(cell(h) for h in header) + " |",
              "|" + "|".join("---" for _ in header) + "|"]
-    lines.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in body)
+    lines.extend("| " + " | ".join(c if isinstance(c, Link) else cell(c) for c in row) + " |"
+                 for row in body)
     return lines
 
 
-def fence(text, language=""):
-    """A fenced block that the text cannot close early."""
-    ticks = "```"
-    while ticks in text:
-        ticks += "`"
-    return [ticks + language, text, ticks]
+class Link(str):
+    """A table cell that is already Markdown (a link): not escaped again."""
 
 
-def mark(row, target):
-    result = row.cells.get(target)
-    if result is None:
-        return ""
-    if result.outcome == "defined" and result.chosen:
-        return view.choice_marks(row)[result.chosen]
-    return view.MARKS[result.outcome]
+def link(text, anchor):
+    return Link("[%s](%s#%s)" % (cell(text).replace("[", "\\[").replace("]", "\\]"), HTML, anchor))
 
 
 def render(run):
     targets = view.targets_of(run)
     counts = view.totals([r for r in run.results if not view.is_cross(r)])
+    grouped = findings.numbered(findings.members(run))
+    groups_of = collections.Counter(key[0] for _, key, _ in grouped)
+    failing_of = collections.Counter()
+    for _, key, results in grouped:
+        failing_of[key[0]] += len(results)
     out = ["# picklespec conformance", ""]
     if not run.complete:
         out += ["> **%s.**" % view.status_line(run), ""]
@@ -67,58 +68,48 @@ def render(run):
     body = []
     for t in targets:
         hello = run.targets.get(t, {})
-        body.append([t, hello.get("implementation", ""), hello.get("version", "")]
-                    + [str(counts[t][o]) for o in OUTCOMES] + [view.percent(counts[t])])
-    out += table(["target", "implementation", "version"] + list(OUTCOMES) + ["conformance"], body)
-    out += ["", "Conformance is pass + defined over the cells judged "
-            "(everything but unsupported and skip).", ""]
+        counter = counts[t]
+        good, judged = view.conformance(counter)
+        body.append([t, hello.get("implementation", ""), hello.get("version", ""), str(judged),
+                     str(failing_of[t]), str(counter["defined"]),
+                     str(counter["unsupported"] + counter["skip"]),
+                     link("%d root cause%s" % (groups_of[t], "" if groups_of[t] == 1 else "s"),
+                          view.target_anchor(t)) if failing_of[t] else "",
+                     view.percent(counter)])
+    # The spec site (reference/spec/conformance.py) reads this table's first
+    # three columns and its last, and the line above it: keep them so.
+    out += table(["target", "implementation", "version", "judged", "failing", "defined",
+                  "not judged", "failures", "conformance"], body)
+    out += ["", "Conformance is pass + defined (+ difference) over the cells judged "
+            "(everything but unsupported and skip). Failing cells include the cross-checks "
+            "each target read.", ""]
 
-    checks = view.by_check(run, targets)
-    if checks:
-        out += ["## By check", "", "Cells conforming / judged.", ""]
-        body = []
-        for check, per_target in checks.items():
-            body.append([check] + ["%d/%d" % view.conformance(per_target[t]) for t in targets])
-        out += table(["check"] + targets, body)
-        out.append("")
-
-    shown, grouped = view.prune(view.rows(run), targets)
-    out += ["## Where targets differ or fail (%d rows)" % len(shown), ""]
+    out += ["## Largest root causes", ""]
     if grouped:
-        out += ["Rows where every target agrees and none fails: " + ", ".join(
-            "%d %s" % (len(rs), o) for o, rs in grouped.items()) + ".", ""]
-    if shown:
-        body = [[row.case, view.protocol_text(row.protocol), row.check]
-                + [mark(row, t) for t in targets] for row in shown[:MAX_ROWS]]
-        out += table(["case", "protocol", "check"] + targets, body)
-        out += ["", "In a defined cell, res is a result and rej a rejection the target chose, "
-                "numbered when targets chose differently."]
-        if len(shown) > MAX_ROWS:
-            out += ["", "... and %d more rows in matrix.html." % (len(shown) - MAX_ROWS)]
-        out.append("")
+        top = sorted(grouped, key=lambda g: (-len(g[2]), view.natural(g[1][0]), g[1][1]))[:MAX_GROUPS]
+        out += table(["cells", "target", "root cause"],
+                     [[str(len(results)), key[0], link(key[1], anchor)] for anchor, key, results in top])
+        if len(grouped) > MAX_GROUPS:
+            out += ["", "... and %d more in [%s](%s#failures) and findings.md." % (
+                len(grouped) - MAX_GROUPS, HTML, HTML)]
+    else:
+        out.append("No failing cells.")
+    out.append("")
 
-    producers, consumers, cross = view.cross_matrix(run)
-    if cross:
-        out += ["## Cross-checks", "", "Producer (row) read by consumer (column): "
-                "cells conforming / judged.", ""]
-        body = [[p] + ["%d/%d" % view.conformance(cross[(p, c)]) if (p, c) in cross else ""
-                       for c in consumers] for p in producers]
-        out += table(["producer \\ consumer"] + consumers, body)
-        out.append("")
-
-    failing = view.failures(run)
-    out += ["## Failures (%d)" % len(failing), ""]
-    for r in failing[:MAX_FAILURES]:
-        out += ["### " + cell(view.title(r)), ""]
-        if r.message:
-            out += [view.clean(r.message), ""]
-        where = view.first_difference(r)
-        if where:
-            out += ["First difference: " + view.clean(where), ""]
-        if r.expected is not None or r.actual is not None:
-            out += fence(view.clean(view.unified(r.expected, r.actual)), "diff") + [""]
-        if r.output:
-            out += ["Output:", ""] + fence(view.clean(r.output)) + [""]
-    if len(failing) > MAX_FAILURES:
-        out += ["... and %d more failures in matrix.html and run.json." % (len(failing) - MAX_FAILURES), ""]
+    defined = sum(1 for r in run.results if r.outcome == "defined")
+    differs = sum(1 for r in run.results if r.outcome == "difference")
+    if defined or differs:
+        out += ["Apart from failures: %d implementation-defined choices ([%s](%s#defined)) and "
+                "%d cells refused with another exception type ([%s](%s#differences))." % (
+                    defined, HTML, HTML, differs, HTML, HTML), ""]
+    out += ["## Next", "",
+            "Open [%s](%s) in a browser: every failure by target and root cause, with its case, "
+            "the stream sent (hex and disassembly), expected against actual and the first "
+            "difference. findings.md has the root causes with one example each, for bug "
+            "reports; run.json has every cell." % (HTML, HTML)]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def write(run, out):
+    """Stream summary.md into the text file object out."""
+    out.write(render(run))

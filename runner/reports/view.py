@@ -29,7 +29,7 @@ import difflib
 import re
 from typing import Optional
 
-from .. import difference
+from .. import difference, findings
 from ..results import CHECKS, FAILING, OUTCOMES
 
 # How each outcome looks: a word for text formats, a short mark for the matrix.
@@ -79,7 +79,7 @@ def targets_of(run):
     """The targets of the matrix columns: those the run introduced, and any
     other target a (non-cross) result names, in natural name order."""
     names = set(run.targets)
-    names.update(r.target for r in run.results if not is_cross(r))
+    names.update({r.target for r in run.results if r.check != CROSS})
     return sorted(names, key=natural)
 
 
@@ -161,11 +161,12 @@ def protocol_text(protocol):
     return "-" if protocol is None else "p%d" % protocol
 
 
-def rows(run):
-    """The matrix rows (not cross-checks), in the run's stable order."""
+def rows(run, ordered=None):
+    """The matrix rows (not cross-checks), in the run's stable order (`ordered`,
+    run.sorted_results(), when the caller has it already)."""
     by_key = collections.OrderedDict()
-    for r in run.sorted_results():
-        if is_cross(r):
+    for r in ordered if ordered is not None else run.sorted_results():
+        if r.check == CROSS:
             continue
         key = (r.case, r.protocol, r.check)
         if key not in by_key:
@@ -218,6 +219,11 @@ def cross_matrix(run):
 
 # -- one failure --------------------------------------------------------------
 
+def target_anchor(name):
+    """The HTML id of a target's section in matrix.html: ``t-TARGET``."""
+    return "t-" + findings.slug(name)
+
+
 def title(result):
     return "%s %s %s on %s: %s" % (result.case, protocol_text(result.protocol), result.check,
                                    result.target, result.outcome)
@@ -225,7 +231,7 @@ def title(result):
 
 def anchor(result):
     """An HTML id for a cell's failure details."""
-    return "f-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", result.key)
+    return "f-" + findings.slug(result.key)
 
 
 def first_difference(result):

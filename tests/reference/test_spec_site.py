@@ -7,6 +7,7 @@ reports/spec/.
 """
 
 import filecmp
+import json
 import os
 import pathlib
 import shutil
@@ -297,3 +298,13 @@ def test_an_opcode_page_renders_in_headless_chromium(site_dir, tmp_path):
     most = max(raw.count(b) for b in set(raw[::97]))
     assert len(set(raw)) > 100
     assert most < 0.97 * len(raw)
+
+
+def test_without_a_summary_the_targets_come_from_the_baseline(tmp_path):
+    (tmp_path / "baseline.json").write_text(json.dumps({"format": "picklespec-baseline/1", "expected": {
+        "int-1|p0|load|zeta-9": {"outcome": "fail", "reason": "r"},
+        "int-1|p0|cross|cpython-3.11-c -> alpha-10": {"outcome": "fail", "reason": "r"},
+    }}), encoding="utf-8")
+    published = read_published(str(tmp_path))
+    assert published.run is None
+    assert published.target_names() == ["alpha-10", "zeta-9"]

@@ -1,9 +1,11 @@
 """The reports: every format from one Run, written atomically, readable."""
 
+import html
 import html.parser
 import json
 import os
 import random
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -63,7 +65,7 @@ def make_run(complete=True, shuffle=None):
 
 
 def render_all(run):
-    return {name: render(run) for name, render in reports.FORMATS.items()}
+    return {name: reports.render(name, run) for name in reports.FORMATS}
 
 
 def test_write_all_writes_every_format(tmp_path):
@@ -76,33 +78,38 @@ def test_write_all_writes_every_format(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(reports.FORMATS))
 def test_order_of_results_does_not_matter(name):
-    texts = {reports.FORMATS[name](make_run(shuffle=seed)) for seed in (1, 2, 3)}
+    texts = {reports.render(name, make_run(shuffle=seed)) for seed in (1, 2, 3)}
     assert len(texts) == 1
 
 
 def test_json_reads_back_and_is_diff_friendly():
     run = make_run()
-    text = reports.FORMATS["run.json"](run)
+    text = reports.render("run.json", run)
     data = json.loads(text)
-    assert data["format"] == "picklespec-run/1" and data["complete"] is True
+    assert data["format"] == "picklespec-run/2" and data["complete"] is True
     again = Run.from_dict(data)
     assert [r.to_dict() for r in again.sorted_results()] == [r.to_dict() for r in run.sorted_results()]
     assert data["summary"][PP] == {"crash": 1, "defined": 1, "fail": 1, "pass": 1,
                                    "protocol-error": 1, "skip": 1, "timeout": 1, "unsupported": 2}
-    # one key per line, so a changed cell is a changed line
-    assert '\n   "case": "int-bin1-max",\n' in text
+    # one result per line, keys sorted, so a changed cell is a changed line
+    lines = text.splitlines()
+    start = lines.index(' "results": [')
+    body = lines[start + 1:lines.index(" ]", start)]
+    assert len(body) == len(results())
+    assert [json.loads(line.rstrip(",")) for line in body] == data["results"]
+    assert body[0].startswith('  {"case": "buffer-oob", "check": "dump-equivalent", ')
     assert text.endswith("}\n")
 
 
 def test_json_keeps_a_lone_surrogate():
     run = Run(targets={}, results=[Result("s", "load", "t", 0, "fail", actual="'\udc80'")])
-    text = reports.FORMATS["run.json"](run)
+    text = reports.render("run.json", run)
     text.encode("utf-8")
     assert json.loads(text)["results"][0]["actual"] == "'\udc80'"
 
 
 def test_junit_maps_outcomes():
-    root = ET.fromstring(reports.FORMATS["junit.xml"](make_run()).encode("utf-8"))
+    root = ET.fromstring(reports.render("junit.xml", make_run()).encode("utf-8"))
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == len(results())
     failures = sorted(case.get("name") for case in cases if case.find("failure") is not None)
@@ -119,7 +126,7 @@ def test_junit_maps_outcomes():
 
 
 def test_junit_failure_shows_the_diff_and_where_they_part():
-    root = ET.fromstring(reports.FORMATS["junit.xml"](make_run()).encode("utf-8"))
+    root = ET.fromstring(reports.render("junit.xml", make_run()).encode("utf-8"))
     case = root.find(".//testcase[@classname='picklespec.dump-bytes'][@name='int-bin1-max[p2-cpython-3.13-py]']")
     text = case.find("failure").text
     assert "first difference: offset 2: expected BININT1 255, got BININT2 255" in text
@@ -127,7 +134,7 @@ def test_junit_failure_shows_the_diff_and_where_they_part():
 
 
 def test_junit_keeps_control_characters_out_of_xml():
-    text = reports.FORMATS["junit.xml"](make_run())
+    text = reports.render("junit.xml", make_run())
     root = ET.fromstring(text.encode("utf-8"))
     error = root.find(".//testcase[@name='frame-overrun[p4-pickleparser-0.2.1]']/error")
     assert "boom\\x00\\x1b[31m\\udc80" in error.text
@@ -135,8 +142,8 @@ def test_junit_keeps_control_characters_out_of_xml():
 
 @pytest.mark.parametrize("name", sorted(reports.FORMATS))
 def test_incomplete_run_is_marked_in_every_format(name):
-    complete = reports.FORMATS[name](make_run())
-    incomplete = reports.FORMATS[name](make_run(complete=False))
+    complete = reports.render(name, make_run())
+    incomplete = reports.render(name, make_run(complete=False))
     marker = {"run.json": '"complete": false', "summary.md": "INCOMPLETE RUN",
               "matrix.html": "INCOMPLETE RUN", "junit.xml": 'name="complete" value="false"',
               "findings.md": "INCOMPLETE RUN"}[name]
@@ -144,7 +151,7 @@ def test_incomplete_run_is_marked_in_every_format(name):
 
 
 def test_junit_incomplete_run_is_an_error():
-    root = ET.fromstring(reports.FORMATS["junit.xml"](make_run(complete=False)).encode("utf-8"))
+    root = ET.fromstring(reports.render("junit.xml", make_run(complete=False)).encode("utf-8"))
     error = root.find("./testsuite[@name='picklespec.run']/testcase/error")
     assert error.get("type") == "incomplete" and error.text == "interrupted (SIGINT)"
     assert root.get("errors") == "4"
@@ -173,7 +180,7 @@ class _Page(html.parser.HTMLParser):
 
 
 def page(run):
-    text = reports.FORMATS["matrix.html"](run)
+    text = reports.render("matrix.html", run)
     parser = _Page()
     parser.feed(text)
     parser.close()
@@ -196,13 +203,13 @@ def test_html_prunes_rows_where_all_targets_agree():
     matrix, agree = text.split("Where all targets agree")
     # differing or failing rows stay in the table
     for case in ("int-bin1-max", "int-text-hex", "frame-overrun", "deep-list", "garbage"):
-        assert '<td class="id">%s</td>' % case in matrix
+        assert '<div>%s</div></td>' % case in matrix
     # pass-where-judged rows, equal choices and never-judged rows fold away
     for label in ("buffer-oob p5 dump-equivalent", "frame-fine p4 defined", "tuple-p0 - load",
                   "int-bin1-max p2 load"):
         assert "<li>%s</li>" % label in agree
     for case in ("buffer-oob", "frame-fine", "tuple-p0"):
-        assert '<td class="id">%s</td>' % case not in matrix
+        assert '<div>%s</div></td>' % case not in matrix
 
 
 def test_html_shows_the_diff_side_by_side():
@@ -211,13 +218,24 @@ def test_html_shows_the_diff_side_by_side():
     assert '<span class="where">offset 2: expected BININT1 255, got BININT2 255</span>' in text
 
 
-def test_markdown_summary():
-    text = reports.FORMATS["summary.md"](make_run())
-    # columns: pass fail unclean crash timeout protocol-error defined unsupported skip
-    assert "| pickleparser-0.2.1 | pickleparser | 0.2.1 | 1 | 1 | 0 | 1 | 1 | 1 | 1 | 0 | 2 | 1 | 33.3% |" in text
-    assert "```diff\n--- expected\n+++ actual\n" in text
-    assert "First difference: offset 2: expected BININT1 255, got BININT2 255" in text
-    assert "## Failures (6)" in text
+def test_markdown_summary_is_short_and_links_into_the_html():
+    run = make_run()
+    text = reports.render("summary.md", run)
+    _, parsed = page(run)
+    # targets: conformance, judged, failing (its cross cells included), root causes, defined, not judged
+    assert ("| pickleparser-0.2.1 | pickleparser | 0.2.1 | 6 | 5 | 1 | 3 | "
+            "[5 root causes](matrix.html#t-pickleparser-0.2.1) | 33.3% |") in text
+    links = re.findall(r"\]\(matrix\.html#([^)]+)\)", text)
+    assert "t-cpython-3.13-py" in links and "g-pickleparser-0.2.1-1" in links
+    assert set(links) <= parsed.ids
+    assert "| cpython-3.13-c | cpython | 3.13.0 | 8 | 0 | 2 | 1 |  | 100.0% |" in text  # nothing to link to
+    assert "Open [matrix.html](matrix.html)" in text
+    assert "```" not in text and len(text.splitlines()) < 60
+    # what the spec site reads of it: the run line and the targets table
+    from picklespec.reference.spec import conformance
+
+    assert conformance._RUN.search(text).group(1).startswith("%d results, 3 targets" % len(run.results))
+    assert conformance._targets_table(text)[-1] == ("pickleparser-0.2.1", "pickleparser", "0.2.1", "33.3%")
 
 
 @pytest.mark.parametrize("counts, expected", [
@@ -256,7 +274,8 @@ def test_a_failed_render_leaves_the_old_reports(tmp_path, monkeypatch):
     reports.write_all(make_run(), out)
     before = {name: open(os.path.join(out, name), encoding="utf-8").read() for name in os.listdir(out)}
 
-    def broken(run):
+    def broken(run, out):
+        out.write("<?xml half a report")
         raise RuntimeError("render failed")
     monkeypatch.setitem(reports.FORMATS, "junit.xml", broken)
     with pytest.raises(RuntimeError):
@@ -309,8 +328,259 @@ def test_an_unclean_rejection_is_reported_apart_from_a_failure():
     accepted = Result(case="pop-empty", check="reject", target="lax", protocol=None,
                       outcome="fail", message="accepted the stream")
     run = Run(targets={"cpython-3.13-py": {}, "lax": {}}, results=[unclean, accepted])
-    junit = ET.fromstring(reports.FORMATS["junit.xml"](run))
+    junit = ET.fromstring(reports.render("junit.xml", run))
     kinds = sorted(f.get("type") for f in junit.iter("failure"))
     assert kinds == ["fail", "unclean"]
-    assert "UNCLEAN" in reports.FORMATS["summary.md"](run)
+    summary = reports.render("summary.md", run)
+    assert "[reject -: unclean: unclean rejection: IndexError: pop from empty list]" \
+           "(matrix.html#g-cpython-3.13-py-1)" in summary
     assert Result.from_dict(json.loads(json.dumps(unclean.to_dict()))) == unclean
+
+
+# -- run.json: versions, long texts -------------------------------------------------
+
+V1 = """{
+ "complete": true,
+ "findings": [],
+ "finished": "2025-01-01T00:00:09Z",
+ "format": "picklespec-run/1",
+ "notes": [],
+ "results": [
+  {
+   "case": "int-text-hex",
+   "check": "load",
+   "expected": "16",
+   "actual": "0",
+   "message": "loaded 0, expected 16",
+   "outcome": "fail",
+   "protocol": 0,
+   "target": "pickleparser-0.2.1"
+  },
+  {
+   "case": "tuple-p0",
+   "check": "load",
+   "outcome": "skip",
+   "protocol": null,
+   "target": "pickleparser-0.2.1"
+  }
+ ],
+ "started": "2025-01-01T00:00:00Z",
+ "summary": {"pickleparser-0.2.1": {"fail": 1, "skip": 1}},
+ "targets": {"pickleparser-0.2.1": {"implementation": "pickleparser", "version": "0.2.1"}}
+}
+"""
+
+
+def test_a_version_1_run_reads_back_and_renders():
+    run = Run.from_dict(json.loads(V1))
+    assert [(r.key, r.outcome, r.seconds) for r in run.sorted_results()] == [
+        ("int-text-hex|p0|load|pickleparser-0.2.1", "fail", None),
+        ("tuple-p0||load|pickleparser-0.2.1", "skip", None)]
+    assert run.cases == {} and run.targets["pickleparser-0.2.1"]["version"] == "0.2.1"
+    texts = render_all(run)  # no case facts, no times: every format still renders
+    assert '"format": "picklespec-run/2"' in texts["run.json"]
+    assert 'id="f-int-text-hex_p0_load_pickleparser-0.2.1"' in texts["matrix.html"]
+    assert 'time="0.000000"' in texts["junit.xml"]
+
+
+def test_an_unknown_run_format_is_refused():
+    with pytest.raises(ValueError, match="picklespec-run/9"):
+        Run.from_dict({"format": "picklespec-run/9", "results": []})
+
+
+def test_long_texts_are_cut_with_a_mark():
+    output = "x" * 5000
+    run = Run(targets={}, results=[Result("c", "load", "t", 0, "crash", message="m" * 10, output=output)])
+    data = json.loads(reports.render("run.json", run))
+    [result] = data["results"]
+    assert result["message"] == "m" * 10
+    assert result["output"] == "x" * 2000 + "... [cut: 5000 characters in all]"
+
+
+def test_run_json_keeps_the_cases_and_the_times():
+    run = make_run()
+    run.results[0].seconds = 0.25
+    run.cases = {"int-text-hex": {"title": "INT reads 0x as hexadecimal", "streams": {}}}
+    data = json.loads(reports.render("run.json", run))
+    assert data["cases"] == run.cases
+    again = Run.from_dict(data)
+    assert again.cases == run.cases
+    assert {r.key: r.seconds for r in again.results}[run.results[0].key] == 0.25
+
+
+# -- the one grouping ---------------------------------------------------------------
+
+def grouped_run():
+    """Two root causes on one target: three cells share one signature, one has its own."""
+    rs = [Result("c%d" % n, "reject", "lib", None, "unclean",
+                 message="unclean rejection: TypeError: %d is not a function" % n) for n in range(3)]
+    rs.append(Result("d", "load", "lib", 2, "fail", message="loaded a different object",
+                     expected="1", actual="2"))
+    rs.append(Result("e", "load", "other", 2, "pass"))
+    run = Run(targets={"lib": {}, "other": {}}, results=rs)
+    from picklespec.runner import findings
+    findings.annotate(run, {})
+    run.findings = findings.group(run, {})
+    return run
+
+
+def test_findings_html_and_summary_share_one_grouping():
+    from picklespec.runner import findings
+
+    run = grouped_run()
+    grouped = findings.members(run)
+    assert [(key, [r.case for r in rs]) for key, rs in grouped] == [
+        (("lib", "reject -: unclean: unclean rejection: TypeError: N is not a function"), ["c0", "c1", "c2"]),
+        (("lib", "load -: fail: loaded a different object; expected N, got N"), ["d"])]
+    assert [(f["target"], f["signature"], f["count"]) for f in run.findings] == [
+        (key[0], key[1], len(rs)) for key, rs in grouped]
+    text, parsed = page(run)
+    # each group's section holds exactly its cells, in findings order
+    first = text[text.index('id="g-lib-1"'):text.index('id="g-lib-2"')]
+    assert sorted(re.findall(r'class="failure[^"]*" id="(f-[^"]+)"', first)) == [
+        "f-c0_reject_lib", "f-c1_reject_lib", "f-c2_reject_lib"]
+    assert "f-d_p2_load_lib" in text[text.index('id="g-lib-2"'):]
+    summary = reports.render("summary.md", run)
+    assert "| 3 | lib | [reject -: unclean: unclean rejection: TypeError: N is not a function]" \
+           "(matrix.html#g-lib-1) |" in summary
+    findings_md = reports.render("findings.md", run)
+    assert findings_md.index("### lib 1. reject -:") < findings_md.index("### lib 2. load -:")
+
+
+# -- junit: suites and times --------------------------------------------------------
+
+def test_junit_has_one_suite_per_target_with_real_times():
+    run = make_run()
+    for n, r in enumerate(run.results):
+        r.seconds = 0.5 * (n + 1)
+    root = ET.fromstring(reports.render("junit.xml", run).encode("utf-8"))
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert sorted(suites) == sorted([C, PY, PP])  # the cross cells sit in their consumer's suite
+    expected = {}
+    for r in run.results:
+        expected.setdefault(r.target.split(" -> ")[-1], []).append(r)
+    for name, suite in suites.items():
+        cells = expected[name]
+        assert int(suite.get("tests")) == len(cells) == len(suite.findall("testcase"))
+        assert float(suite.get("time")) == pytest.approx(sum(r.seconds for r in cells))
+    from picklespec.runner.reports import junit
+
+    times = {(c.get("classname"), c.get("name")): float(c.get("time")) for c in root.iter("testcase")}
+    for r in run.results:
+        assert times["picklespec." + r.check, junit.testcase_name(r)] == pytest.approx(r.seconds)
+    assert float(root.get("time")) == pytest.approx(sum(r.seconds for r in run.results))
+
+
+# -- matrix.html: what each failure shows, what sits apart -----------------------------
+
+def test_a_failure_shows_its_case_its_stream_and_where_it_parts():
+    from picklespec.cases.corpus import load_corpus
+    from picklespec.runner import caseinfo
+
+    corpus = load_corpus(None)
+    case = corpus.by_id("defined-additems-empty-on-list")
+    result = Result(case.id, "defined", "lib", None, "crash", message="the process exited (status -11)")
+    ok = Result(case.id, "defined", "other", None, "defined", chosen="reject: malformed")
+    run = Run(targets={"lib": {}, "other": {}}, results=[result, ok])
+    run.cases = caseinfo.collect(run, {case.id: case})
+    facts = run.cases[case.id]
+    # file:line is where the case's id is written
+    with open(os.path.join(os.path.dirname(caseinfo.CORPUS_DIR), facts["file"]), encoding="utf-8") as f:
+        assert f.read().splitlines()[facts["line"] - 1].strip() == "- id: " + case.id
+    assert facts["streams"]["-"] == {"hex": "80045d28902e", "bytes": 6, "role": "sent"}
+    text, _ = page(run)
+    block = text[text.index('id="%s"' % view.anchor(result)):]
+    block = block[:block.index("</div>")]
+    for piece in ("ADDITEMS with no items on a list", "cases/implementation-defined/containers.yaml:%d"
+                  % facts["line"], "gh-135573", "Settled in gh-135573", "80045d28902e",
+                  "stream sent (6 bytes)"):
+        assert html.escape(piece) in block, piece
+    # the disassembly is picklespec dis's text, with offsets
+    assert "0: PROTO 4" in block and "4: ADDITEMS" in block and "5: STOP" in block
+    assert 'data-kind="implementation-defined"' in block and 'data-opcode="ADDITEMS EMPTY_LIST"' in block
+
+
+def test_defined_rows_and_exception_differences_sit_apart_from_failures():
+    rs = [Result("choice", "defined", "a", None, "defined", chosen="result: 1"),
+          Result("choice", "defined", "b", None, "defined", chosen="reject: memo"),
+          Result("exc", "reject", "a", None, "pass"),
+          Result("exc", "reject", "b", None, "difference", message="raised ValueError, CPython raises EOFError"),
+          Result("bad", "load", "a", 0, "pass"), Result("bad", "load", "b", 0, "fail", message="wrong")]
+    text, _ = page(Run(targets={"a": {}, "b": {}}, results=rs))
+    matrix = text[text.index('id="matrix"'):text.index('id="defined"')]
+    defined = text[text.index('id="defined"'):text.index('id="differences"')]
+    differences = text[text.index('id="differences"'):text.index('id="failures"')]
+    assert '<div>bad</div></td>' in matrix and '<div>choice</div></td>' not in matrix and '<div>exc</div></td>' not in matrix
+    assert '<div>choice</div></td>' in defined and '<div>exc</div></td>' in differences
+    assert "Failures (1 cells, 1 root causes)" in text
+
+
+def test_filters_are_hidden_until_the_script_runs_and_list_what_the_run_has():
+    run = make_run()
+    run.cases = {"int-text-hex": {"kind": "accept", "tags": ["INT", "int"], "streams": {}}}
+    text, _ = page(run)
+    form = text[text.index('<form id="filters" hidden>'):text.index("</form>")]
+    assert '<option value="accept">' in form and '<option value="INT">' in form
+    assert '<option value="int">' in form  # a tag that is not an opcode
+    assert "form.hidden = false" in text
+    row = re.search(r'<tr data-check="load" data-o="([^"]*)" data-kind="accept" data-opcode="INT" '
+                    r'data-tag="INT int">', text)
+    assert row and set(row.group(1).split()) == {"fail", "pass"}
+
+
+def test_a_report_that_fails_midway_leaves_no_half_file(tmp_path, monkeypatch):
+    from picklespec.runner.reports import html as html_report
+
+    out = str(tmp_path)
+    reports.write_all(make_run(), out)
+    before = {name: (tmp_path / name).read_bytes() for name in os.listdir(out)}
+
+    def failing(page, out):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(html_report, "cross_section", failing)
+    with pytest.raises(OSError):
+        reports.write_all(make_run(complete=False), out)
+    assert {name: (tmp_path / name).read_bytes() for name in os.listdir(out)} == before
+
+
+# -- per-cell times, as the runner measures them --------------------------------------
+
+FAULTY = os.path.join(os.path.dirname(__file__), "fake_targets", "faulty.py")
+
+
+def test_each_cell_has_the_seconds_its_answer_took(tmp_path):
+    import sys
+    import textwrap
+
+    from picklespec.cases.corpus import load_corpus
+    from picklespec.runner import targets
+    from picklespec.runner.run import execute
+
+    folder = tmp_path / "accept"
+    folder.mkdir()
+    (folder / "t.yaml").write_text("cases:\n" + textwrap.indent("".join(textwrap.dedent("""\
+        - id: time-{word}
+          title: the fake target does what {word} says
+          tags: [int]
+          protocol: 0
+          stream: |
+            SHORT_BINUNICODE '{word}'
+            POP
+            INT 1
+            STOP
+          result: 1
+        """).format(word=word) for word in ("fast", "slow", "quick")), "  "))
+    corpus = load_corpus([str(tmp_path)])
+    assert not corpus.problems
+    opened = targets.open_targets(targets.parse_targets(["cmd:%s %s" % (sys.executable, FAULTY)]))
+    try:
+        run = execute(corpus.cases, opened, oracle_problem="not needed")
+    finally:
+        for target in opened:
+            target.close()
+    seconds = {r.case: r.seconds for r in run.results}
+    assert set(seconds) == {"time-fast", "time-slow", "time-quick"}
+    # The target sleeps 0.2 s before answering; a pipelined answer is timed from the
+    # arrival of the one before it, so the figure may fall short by the reader's latency.
+    assert seconds["time-slow"] >= 0.15
+    assert seconds["time-fast"] < seconds["time-slow"] and seconds["time-quick"] < seconds["time-slow"]
