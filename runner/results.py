@@ -40,7 +40,7 @@ OUTCOMES = ("pass", "fail", "unclean", "crash", "timeout", "protocol-error", "de
 FAILING = frozenset({"fail", "unclean", "crash", "timeout", "protocol-error"})
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)  # a run holds hundreds of thousands
 class Result:
     case: str  # the case id
     check: str  # one of CHECKS
