@@ -57,21 +57,21 @@ _RUN = "import sys; from picklespec.runner.cli import main; sys.exit(main())"
 
 
 def _tree_rss(root):
-    """The summed RSS (bytes) of a process and its descendants, from /proc."""
-    total = 0
+    """{pid: RSS in bytes} of a process and its descendants, from /proc."""
+    sizes = {}
     stack = [root]
     page = os.sysconf("SC_PAGE_SIZE")
     while stack:
         pid = stack.pop()
         try:
             with open("/proc/%d/statm" % pid) as f:
-                total += int(f.read().split()[1]) * page
+                sizes[pid] = int(f.read().split()[1]) * page
             for task in os.listdir("/proc/%d/task" % pid):
                 with open("/proc/%d/task/%s/children" % (pid, task)) as f:
                     stack.extend(int(p) for p in f.read().split())
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return sizes
 
 
 class _Sampler(threading.Thread):
@@ -80,11 +80,25 @@ class _Sampler(threading.Thread):
     def __init__(self, pid, every=0.1):
         super().__init__(daemon=True)
         self.pid, self.every, self.peak = pid, every, 0
+        self.largest = (0, "")  # (RSS, command line) of the largest process seen
         self.done = threading.Event()
 
     def run(self):
         while not self.done.wait(self.every):
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            sizes = _tree_rss(self.pid)
+            self.peak = max(self.peak, sum(sizes.values()))
+            if sizes:
+                pid, size = max(sizes.items(), key=lambda item: item[1])
+                if size > self.largest[0]:
+                    self.largest = (size, _command(pid))
+
+
+def _command(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()[:100]
+    except OSError:
+        return "?"
 
 
 def measure(argv, env=None):
@@ -101,7 +115,8 @@ def measure(argv, env=None):
         out.seek(0)
         output = out.read().decode("utf-8", "replace")
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024.0,
-            "tree_mb": sampler.peak / 2.0 ** 20, "status": process.returncode, "output": output}
+            "tree_mb": sampler.peak / 2.0 ** 20, "largest": sampler.largest[1],
+            "status": process.returncode, "output": output}
 
 
 # -- the breakdown, in a child: the steps of picklespec run, timed ------------------
@@ -159,9 +174,14 @@ def _verdict(value, goal):
     return "goal met" if value <= goal else "NOT met"
 
 
-def bench_run(name, env, out, breakdown=True):
-    """Measure one run (end to end, then its breakdown); the figures."""
+def bench_run(name, env, out, breakdown=True, keep=None):
+    """Measure one run (end to end, then its breakdown); the figures.
+
+    The run's reports go to `keep`/NAME when given (to compare runs), else
+    to a temporary folder."""
     with tempfile.TemporaryDirectory() as folder:
+        if keep:
+            folder = os.path.join(keep, name)
         argv = [sys.executable, "-c", _RUN, "run", "-q", "--report-dir", folder] + RUNS[name]
         load = _load()
         figures = measure(argv, env)
@@ -179,6 +199,7 @@ def bench_run(name, env, out, breakdown=True):
     if "rss_mb" in goals:
         rss += " (goal %.0f MB: %s)" % (goals["rss_mb"], _verdict(figures["rss_mb"], goals["rss_mb"]))
     out.write(rss + "; %.0f MB, the whole process tree\n" % figures["tree_mb"])
+    out.write("  largest process seen: %s\n" % figures["largest"])
     if breakdown:
         targets = [a for a in RUNS[name] if a != "--target"]
         child = subprocess.run([sys.executable, "-m", "picklespec.runner.bench", "--phases"] + targets,
@@ -213,6 +234,8 @@ def main(argv=None):
     parser.add_argument("--skip-machine", action="store_true", help="leave out the all-interpreters run")
     parser.add_argument("--no-breakdown", action="store_true", help="leave out the per-step second run")
     parser.add_argument("--cold", action="store_true", help="with the corpus cache turned off")
+    parser.add_argument("--report-dir", metavar="DIR",
+                        help="keep the runs' reports in DIR/default and DIR/machine")
     parser.add_argument("--phases", nargs="*", metavar="TARGET", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.phases is not None:
@@ -232,7 +255,7 @@ def main(argv=None):
         os.cpu_count() or 0, "off" if args.cold or env.get("PICKLESPEC_NO_CACHE") else "warm"))
     met = True
     for name in ["default"] + ([] if args.skip_machine else ["machine"]):
-        figures = bench_run(name, env, out, breakdown=not args.no_breakdown)
+        figures = bench_run(name, env, out, breakdown=not args.no_breakdown, keep=args.report_dir)
         goals = GOALS[name]
         met = met and figures["wall"] <= goals["wall"] and figures["rss_mb"] <= goals.get("rss_mb", 1e9)
     out.write("all goals met\n" if met else "some goals NOT met\n")

@@ -279,7 +279,8 @@ def _decoded_object(document):
     if value is None:
         # A persistent id is a "persistent" node: an object without one needs
         # no persistent_id hook (a Python call per object pickled, which is
-        # most of a C pickler's time), and pickles the same without it.
+        # most of a C pickler's time), and Python 3's picklers write the same
+        # bytes without it.
         value = (model.from_json(document), '"persistent"' in key)
         if len(_MODELS) >= 8:
             _MODELS.clear()
@@ -308,7 +309,10 @@ def dump(kind, request):
         kwargs["buffer_callback"] = collect
     if "fix_imports" in options and not PY2:
         kwargs["fix_imports"] = options["fix_imports"] == "true"
-    hooks = {"persistent_id": _persistent_id} if persistent else {}
+    # Python 2's cPickle memoizes differently once a persistent_id is set,
+    # and the expected streams of 2.7's picklers were written with it: there
+    # the hook stays.
+    hooks = {"persistent_id": _persistent_id} if persistent or PY2 else {}
     if "reducer_override" in options:
         if sys.version_info < (3, 8):
             return {"ok": False, "kind": "unsupported",
