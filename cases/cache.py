@@ -27,7 +27,9 @@ Why pickle, and why it is safe here
 A compiled case is a graph of small objects (`Case`, `Variant`, producer
 patterns, model values with their sharing); pickle keeps it whole and loads
 it in a fraction of the YAML's time, where a JSON form would need a second
-encoder for every one of those types.  Unpickling data someone else wrote
+encoder for every one of those types.  The one identity pickle loses (ints
+and floats are not memoized) is a dump case's result that is its object
+(no `result` field): the entry lists those cases, and it is restored.  Unpickling data someone else wrote
 runs their code, so an entry is trusted only when all of these hold, and is
 otherwise ignored and rewritten (it is never an error, only a miss):
 
@@ -57,7 +59,7 @@ import tempfile
 
 __all__ = ["CorpusCache", "default_cache", "cache_dir", "salt", "FORMAT"]
 
-FORMAT = b"picklespec-corpus-cache 1"
+FORMAT = b"picklespec-corpus-cache 2"
 # The modules whose code decides what a case file compiles to.
 _SOURCES = {
     "picklespec.cases": ("cache.py", "corpus.py", "notation.py", "producers.py", "dangerous.py",
@@ -200,10 +202,18 @@ class CorpusCache:
         except Exception as exc:  # a forged entry: whatever the unpickler refused
             self.rejected.append((entry, "cannot load: %s" % exc))
             return None
-        if not (isinstance(value, tuple) and len(value) == 2):
-            self.rejected.append((entry, "not a (cases, problems) pair"))
+        if not (isinstance(value, tuple) and len(value) == 3):
+            self.rejected.append((entry, "not a (cases, problems, shared) triple"))
             return None
-        return value
+        cases, problems, shared = value
+        try:
+            for index in shared:
+                case = cases[index][0]
+                case.result = case.object
+        except (TypeError, IndexError, AttributeError):
+            self.rejected.append((entry, "its shared results do not fit its cases"))
+            return None
+        return cases, problems
 
     def put(self, path, content, cases, problems):
         """Store what read_file made; False (and the cache unused) when it cannot."""
@@ -211,8 +221,12 @@ class CorpusCache:
             return False
         key = self.key(path, content)
         entry = self._entry(key)
+        # A dump case without a result loads back to its object: the same
+        # Python object, which pickle does not keep for ints and floats.
+        shared = [i for i, (case, _) in enumerate(cases)
+                  if case.result is case.object and case.object is not None]
         try:
-            payload = pickle.dumps((cases, problems), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((cases, problems, shared), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # a value the notation made that pickle cannot keep
             return False
         try:

@@ -193,3 +193,28 @@ def test_the_key_depends_on_path_content_and_code(store, monkeypatch):
     assert store.key("/a/accept/x.yaml", b"content2") != base
     monkeypatch.setattr(corpus_cache, "_SALT", b"other code")
     assert store.key("/a/accept/x.yaml", b"content") != base
+
+
+def test_a_dump_case_without_a_result_still_loads_back_to_its_own_object(files, store):
+    path = files / "dump" / "cached.yaml"
+    path.parent.mkdir()
+    path.write_text("""\
+cases:
+  - id: cache-big-int
+    title: an int the interpreter does not share
+    tags: [BININT]
+    object: 65536
+    protocols: [2]
+    streams:
+      2:
+        - producer: cpython-3.6..3.13-c+py
+          stream: |
+            PROTO 2
+            BININT 65536
+            STOP
+""")
+    first = load_corpus([str(files)], cache=store)
+    second = load_corpus([str(files)], cache=store)
+    assert store.hits == 1 and not first.problems
+    [case] = second.cases
+    assert case.object == 65536 and case.result is case.object
