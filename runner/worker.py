@@ -536,6 +536,39 @@ def _memory_kept(limit=256 * 1024 * 1024):
     return resident > limit
 
 
+PYPY = hasattr(sys, "pypy_version_info")
+_GROWTH = 64 * 1024 * 1024
+_COLLECT_AT = [2 * _GROWTH]  # the resident size past which PyPy's heap is collected
+
+
+def _collect_if_grown():
+    """Give PyPy's heap back after a failure that filled it.
+
+    A dump that fails at the recursion limit (the deep fixtures) leaves
+    hundreds of megabytes of frames behind in PyPy, which its collector
+    takes back only at its next major collection, so the worker's size
+    would keep growing.  When the resident size has grown by more than
+    _GROWTH since the last collection, one is run now.  It changes no answer
+    (the corpus holds no finalizers or weak references that could see it).
+    """
+    resident = _resident()
+    if resident is None or resident < _COLLECT_AT[0]:
+        return
+    import gc
+
+    gc.collect()
+    _COLLECT_AT[0] = (_resident() or resident) + _GROWTH
+
+
+def _resident():
+    """This process's resident size in bytes, None where it cannot be read."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (IOError, OSError, ValueError, IndexError):
+        return None
+
+
 def serve(kind, stdin, stdout):
     """Answer requests until stdin closes."""
     for line in iter(stdin.readline, b""):
@@ -556,6 +589,8 @@ def serve(kind, stdin, stdout):
         if answer.get("exception") == "MemoryError" and _memory_kept():
             # What was allocated did not all come back: ask for a fresh process.
             answer["restart"] = True
+        elif PYPY and answer.get("ok") is False:
+            _collect_if_grown()
         try:
             text = json.dumps(answer, sort_keys=True)
         except TOO_DEEP as exc:
