@@ -779,3 +779,10 @@ class ReduceSixNone(object):
 
     def __reduce__(self):
         return (ReduceSixNone, (), {"x": self.x}, None, None, None)
+
+
+class IntSubNoDict(int):
+    """An int subclass without a __dict__ (empty __slots__): reduced with the
+    int as argument and no state at every protocol."""
+
+    __slots__ = ()

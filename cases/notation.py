@@ -29,12 +29,14 @@ gives an equal graph.
 
 A str is an object as a list is: one str object held twice is one YAML
 node, an anchor and its aliases (``[&s abcd, *s]``), and two equal strs
-written apart are two objects (``[abcd, abcd]``).  Streams depend on it --
-a pickler memoizes by identity, so it writes the first once and GETs it,
-the second twice -- so loading keeps it (PyYAML gives an alias the very
-object of its anchor) and `dump_object` writes it (`shared_strs`), except
-where the object is one whatever is written: strs of one character and the
-attribute names of a state, which BUILD interns.
+written apart are two objects (``[abcd, abcd]``); bytes alike.  Streams
+depend on it -- a pickler memoizes by identity, so it writes the first once
+and GETs it, the second twice -- so loading keeps it (PyYAML gives an alias
+the very object of its anchor) and `dump_object` writes it (`shared_strs`),
+except where the object is one whatever is written
+(`model.identity_matters`: the empty str and bytes, one-character strs up
+to U+00FF) and for the attribute names of a state, which
+BUILD interns.  Tagged JSON carries the same identity to workers.
 """
 
 import codecs
@@ -44,7 +46,7 @@ import re
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from picklespec.reference.model import VIAS, Buffer, Global, Object, PersistentId
+from picklespec.reference.model import VIAS, Buffer, Global, Object, PersistentId, shared
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -695,52 +697,17 @@ def _period(value, limit=16):
 
 
 def shared_strs(root):
-    """Ids of the str objects a model value holds more than once.
+    """Ids of the str and bytes objects a model value holds more than once.
 
     The pickler memoizes a str by identity, so one str object held twice
     is written once and fetched with GET after, and two equal strs are
     written twice: the notation writes the first as an anchor and its
-    alias (``[&s abcd, *s]``), the second as two scalars.  Left out, as
-    they are one object whatever is written: strs of at most one character
-    (CPython caches them) and the keys of an `Object`'s state dict
-    (attribute names, which BUILD interns).
+    alias (``[&s abcd, *s]``), the second as two scalars; bytes alike.
+    Which ones count is `model.shared`'s rule: not the strs and bytes the
+    interpreter makes one object anyway (`model.identity_matters`), nor the
+    keys of an `Object`'s state (attribute names, which BUILD interns).
     """
-    counts = {}
-    seen = set()
-    work = [root]
-    while work:
-        value = work.pop()
-        kind = type(value)
-        if kind is str:
-            if len(value) > 1:
-                counts[id(value)] = counts.get(id(value), 0) + 1
-            continue
-        if kind not in (list, tuple, set, frozenset, dict, Object, PersistentId) or id(value) in seen:
-            continue
-        seen.add(id(value))
-        if kind is dict:
-            for k, v in value.items():
-                work.extend((k, v))
-        elif kind is Object:
-            work.extend((value.callable, value.args))
-            if value.kwargs is not None:
-                work.append(value.kwargs)
-            if value.has_state:
-                state = value.state
-                if type(state) is dict and id(state) not in seen:
-                    seen.add(id(state))  # its keys are attribute names
-                    work.extend(state.values())
-                else:
-                    work.append(state)
-            work.extend(value.listitems)
-            for k, v in value.dictitems:
-                work.extend((k, v))
-            work.extend(value.setitems)
-        elif kind is PersistentId:
-            work.append(value.pid)
-        else:
-            work.extend(value)
-    return {key for key, count in counts.items() if count > 1}
+    return {key for key, value in shared(root).items() if type(value) in (str, bytes)}
 
 
 class _Nodes:
@@ -749,7 +716,7 @@ class _Nodes:
     def __init__(self, resolver, strs=frozenset()):
         self.memo = {}
         self.resolver = resolver
-        self.strs = strs  # ids of the str objects held more than once
+        self.strs = strs  # ids of the str and bytes objects held more than once
 
     def scalar(self, tag, text, style=None):
         return ScalarNode(tag, text, style=style)
@@ -780,8 +747,8 @@ class _Nodes:
                 self.memo[key] = node
             return node
         kind = type(value)
-        if kind is bytes:
-            return self.bytes_node("!bytes", value)
+        if kind is bytes:  # one bytes object held twice: an anchor and its aliases
+            return self.bytes_node("!bytes", value, key if key in self.strs else None)
         if kind is complex:
             return self.flow("!complex", [self.plain(value.real), self.plain(value.imag)])
         if kind is Global:

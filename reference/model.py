@@ -23,9 +23,12 @@ list object twice.
 
 The same model crosses process and language boundaries as *tagged JSON*:
 every value is a JSON object with a "type" field, every scalar is a JSON
-string (so no JSON number semantics leak, as in toml-test), and a container
+string (so no JSON number semantics leak, as in toml-test), and a value
 that is referred to more than once carries an "id" that `{"type": "ref"}`
-nodes point to.  `to_json`/`from_json` convert; `describe` turns real Python
+nodes point to.  Which values carry one is `identity_matters`: the
+containers, and a str or bytes the interpreter does not share by itself,
+since a pickler memoizes by identity and writes one str held twice once
+(then a GET) but two equal strs twice.  `to_json`/`from_json` convert; `describe` turns real Python
 objects (what an unpickler returned) into the model and `materialize` turns
 the model into real objects (what a pickler is given).  cases/README.md
 documents the format for implementers.
@@ -53,7 +56,7 @@ else:
 __all__ = [
     "Global", "Object", "PersistentId", "Buffer",
     "to_json", "from_json", "describe", "materialize", "equal", "ModelError",
-    "VIAS",
+    "VIAS", "identity_matters", "shared",
 ]
 
 # How an Object came to be, named after the opcode that made it.
@@ -232,24 +235,67 @@ def _children(value):
         yield value.pid
 
 
-def _shared(root):
-    """Ids of the shareable values reachable more than once from root."""
+def identity_matters(value):
+    """Whether a pickler can tell `value` held twice from two equal values.
+
+    It memoizes by identity: one object held twice is written once and
+    fetched from the memo after, two equal objects are each written.  So
+    identity matters for every container and for a str or bytes, except
+    those the interpreter makes one object whatever happens: the empty str
+    and bytes, and a str of one character up to U+00FF (CPython, Python 2
+    and PyPy keep a single object for each).  A bytes of one byte is not
+    one of them: CPython shares it when slicing or decoding escapes makes
+    it, but not when binascii.unhexlify does.  Numbers,
+    None and bools are never memoized.  The one place that decides which
+    values carry an "id" in tagged JSON.
+    """
+    kind = type(value)
+    if kind is text_type:
+        return len(value) > 1 or (len(value) == 1 and ord(value) > 0xff)
+    if kind is bytes_type:
+        return len(value) > 0
+    return isinstance(value, _SHAREABLE)
+
+
+def shared(root):
+    """{id: value} of the values reachable more than once from root whose
+    identity matters (`identity_matters`).
+
+    The attribute names of an Object's state -- the str keys (Python 2's
+    str, there) of a dict state, or of both dicts of a (dict, slot dict)
+    state -- are not
+    counted: BUILD interns them, so which object each ends up being is the
+    interpreter's doing, not the value's.
+    """
     seen = set()
-    shared = set()
-    stack = [root]
+    found = {}
+    stack = [(root, False)]  # (value, whether it is a state: its str keys are names)
     while stack:
-        value = stack.pop()
-        if not isinstance(value, _SHAREABLE):
+        value, is_state = stack.pop()
+        if not identity_matters(value):
             if isinstance(value, PersistentId):
-                stack.extend(_children(value))
+                stack.extend((c, False) for c in _children(value))
             continue
         key = id(value)
         if key in seen:
-            shared.add(key)
+            found[key] = value
             continue
         seen.add(key)
-        stack.extend(_children(value))
-    return shared
+        if is_state and type(value) is dict:
+            for k, v in value.items():
+                if type(k) is not str:  # the native str: attribute names (bytes on Python 2)
+                    stack.append((k, False))
+                stack.append((v, False))
+            continue
+        if is_state and type(value) is tuple and len(value) == 2:
+            stack.extend((part, True) for part in value)
+            continue
+        children = list(_children(value))
+        if isinstance(value, Object) and value.has_state:
+            place = 3 if value.kwargs is not None else 2  # after callable, args (kwargs)
+            stack.append((children.pop(place), True))
+        stack.extend((c, False) for c in children)
+    return found
 
 
 def to_json(root):
@@ -257,7 +303,7 @@ def to_json(root):
 
     Works without recursion, so arbitrarily deep structures convert.
     """
-    shared = _shared(root)
+    repeated = shared(root)
     ids = {}
     out = {}
     work = [(root, out)]  # (value, the dict to fill in)
@@ -267,7 +313,7 @@ def to_json(root):
         if key in ids:
             node.update({"type": "ref", "id": ids[key]})
             continue
-        if key in shared:
+        if key in repeated:
             ids[key] = node["id"] = str(len(ids) + 1)
         mark = len(work)
         node.update(_encode_one(value, work))
@@ -428,6 +474,8 @@ class _Decoder(object):
         self.defs = {}  # id -> (the node that defines it, its path)
         self.making = set()  # ids whose immutable value is being made
         self.later = []  # (fill function) for mutable containers
+        self.pending = {}  # id -> (members, path) of a frozenset whose members fill in
+        self.frozen_depth = 0  # how many frozensets deep the members being made are
 
     def index(self, root):
         """Find every defining node first, so a ref may come before its definition."""
@@ -460,6 +508,9 @@ class _Decoder(object):
                 return self.ids[ref]
             if ref not in self.defs:
                 raise ModelError("%s: ref to unknown id %r" % (path, ref))
+            if ref in self.pending:  # a frozenset whose members are filling in
+                values, where = self.pending[ref]
+                return self.frozen(self.defs[ref][0], values, where)
             if ref in self.making:
                 raise ModelError("%s: id %r reaches itself through immutable values only"
                                  % (path, ref))
@@ -507,9 +558,9 @@ class _Decoder(object):
         if kind == "float":
             return self.number(node, "value", path)
         if kind == "str":
-            return text_type(text)
+            return self.remember(node, text_type(text))
         if kind == "bytes":
-            return _unhex(text, path)
+            return self.remember(node, _unhex(text, path))
         return self.remember(node, bytearray(_unhex(text, path)))
 
     def number(self, node, name, path):
@@ -578,14 +629,39 @@ class _Decoder(object):
         return self.immutable(node, path, tuple)
 
     def make_frozenset(self, node, path):
+        key = node.get("id")
+        if self.frozen_depth:
+            # a member of a frozenset being made: the outermost one fills
+            # everything in once all its members exist, so a filling that
+            # reaches it (inner.member.state -> outer) finds it pending
+            self.frozen_depth += 1
+            try:
+                values = [self.value(v, w) for v, w in self.items(node, path)]
+            finally:
+                self.frozen_depth -= 1
+            return self.frozen(node, values, path)
         self_later, self.later = self.later, []
+        self.frozen_depth = 1
         try:
-            # frozenset members must be complete before hashing.
+            # frozenset members must be complete before hashing; a member
+            # whose filling reaches the frozenset itself (an instance whose
+            # state holds it) gets it made from the members as they are
+            # then, as an unpickler makes it before that member's BUILD.
             values = [self.value(v, w) for v, w in self.items(node, path)]
+            self.frozen_depth = 0
+            if key is not None:
+                self.pending[key] = (values, path)
             while self.later:
                 self.later.pop()()
         finally:
+            self.frozen_depth = 0
             self.later = self_later + self.later
+            self.pending.pop(key, None)
+        if key is not None and key in self.ids:
+            return self.ids[key]  # made while its members were filling in
+        return self.frozen(node, values, path)
+
+    def frozen(self, node, values, path):
         try:
             return self.remember(node, frozenset(values))
         except TypeError:
@@ -647,7 +723,10 @@ def describe(root):
     """The model of a real object graph, as an unpickler returned it.
 
     Plain data maps to itself (copied, so sharing is kept but nothing real is
-    held).  Classes and functions become Globals.  Any other object becomes the
+    held); a subclass of a plain type (an int subclass) is an instance like
+    any other.  Classes and functions become Globals, and so does a C method
+    bound to a class (``dict.fromkeys``, found by that name); one bound to an
+    instance (``[].append``) is what its reduction says.  Any other object becomes the
     Object its ``__reduce_ex__(4)`` describes (``copyreg.__newobj__`` becomes
     via='newobj', ``copyreg.__newobj_ex__`` via='newobj_ex'), so a loaded
     instance compares by class, arguments and state.
@@ -660,7 +739,9 @@ def describe(root):
         if key in memo:
             return memo[key]
         kind = type(value)
-        if kind in _PLAIN or isinstance(value, int_types):
+        # exact types: an int subclass (a bool is in _PLAIN) is an instance
+        # like any other, described by its reduction
+        if kind in _PLAIN:
             if kind is bytearray:
                 memo[key] = bytearray(value)
                 return memo[key]
@@ -687,7 +768,7 @@ def describe(root):
             return value
         if isinstance(value, Buffer):
             return value
-        if isinstance(value, type) or _is_function(value):
+        if isinstance(value, type) or (_is_function(value) and not _bound_to_instance(value)):
             return Global(_module_of(value), _qualname_of(value))
         if _is_picklebuffer(value):
             raw = value.raw()
@@ -753,18 +834,41 @@ def _is_function(value):
                                     "classobj", "method_descriptor")
 
 
+def _bound_to_instance(value):
+    """Whether a C method is bound to an instance (``[].append``, ``'ab'.join``):
+    not a global, but what its reduction says (getattr of the instance).  One
+    bound to a class (``dict.fromkeys``) is the global its class names."""
+    owner = getattr(value, "__self__", None)
+    return (owner is not None and type(value).__name__ == "builtin_function_or_method"
+            and not isinstance(owner, (type, type(sys))))
+
+
+def _type_bound(value):
+    """The class a C method is bound to (``dict`` for ``dict.fromkeys``), or None."""
+    owner = getattr(value, "__self__", None)
+    if isinstance(owner, type) and type(value).__name__ == "builtin_function_or_method":
+        return owner
+    return None
+
+
 def _is_picklebuffer(value):
     return type(value).__name__ == "PickleBuffer" and hasattr(value, "raw")
 
 
 def _module_of(value):
-    return getattr(value, "__module__", None) or whichmodule(value, _qualname_of(value).split("."))
+    module = getattr(value, "__module__", None)
+    if not module and _type_bound(value) is not None:
+        module = _type_bound(value).__module__  # a C method of a class has none of its own
+    return module or whichmodule(value, _qualname_of(value).split("."))
 
 
 def _qualname_of(value):
     qualname = getattr(value, "__qualname__", None)
     if qualname:
         return qualname
+    owner = _type_bound(value)
+    if owner is not None:  # Python 2: no __qualname__
+        return _qualname_of(owner) + "." + value.__name__
     return _nested_name(value) or value.__name__
 
 
@@ -792,6 +896,7 @@ def materialize(root, find=find_global, persistent=None, buffer=None):
     memo = {}
     later = []  # fills of mutable containers, run last-in first-out
     making = set()  # Objects whose arguments are being made
+    filling = {}  # id -> members of a frozenset whose members are filling in
 
     def complete(value):
         """conv(value), with everything inside it filled in before it is used.
@@ -830,8 +935,7 @@ def materialize(root, find=find_global, persistent=None, buffer=None):
             memo[key] = out = tuple(conv(v) for v in value)
             return out
         if kind is frozenset:
-            memo[key] = out = frozenset(complete(v) for v in value)
-            return out
+            return make_frozenset(value, key)
         if kind is Global:
             return find(value.module, value.name)
         if kind is PersistentId:
@@ -842,6 +946,25 @@ def materialize(root, find=find_global, persistent=None, buffer=None):
         if kind is Object:
             return make(value, key)
         return value
+
+    def make_frozenset(value, key):
+        """The members made and filled in first (they must be complete before
+        hashing); a member whose filling reaches the frozenset (an instance
+        whose state holds it) gets it made from the members as they are then,
+        as an unpickler makes it before that member's BUILD."""
+        if key in filling:
+            memo[key] = out = frozenset(filling[key])
+            return out
+        mark = len(later)
+        members = filling[key] = [conv(v) for v in value]
+        try:
+            while len(later) > mark:
+                later.pop()()
+        finally:
+            del filling[key]
+        if key not in memo:
+            memo[key] = frozenset(members)
+        return memo[key]
 
     def make(node, key):
         if key in making:

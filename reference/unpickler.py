@@ -1218,13 +1218,14 @@ class SymbolicUnpickler(Unpickler):
     differ.  Globals become `model.Global` (Python 2 names mapped as
     find_class maps them), calls become `model.Object` whose `via` names the
     opcode, BUILD and the item opcodes fill in the Object, persistent ids
-    become `model.PersistentId` and out-of-band buffers `model.Buffer`.
+    become `model.PersistentId` and out-of-band buffers `model.Buffer`
+    (or, when the load is given `buffers`, the next of them).
     """
 
     def __init__(self, file, *, fix_imports=True, encoding="ASCII", errors="strict",
-                 limits=None):
+                 buffers=None, limits=None):
         super().__init__(file, fix_imports=fix_imports, encoding=encoding, errors=errors,
-                         limits=limits)
+                         buffers=buffers, limits=limits)
         self._buffer_index = 0
 
     def find_class(self, module, name):
@@ -1262,6 +1263,8 @@ class SymbolicUnpickler(Unpickler):
         self._object(obj, "ADDITEMS").setitems.extend(items)
 
     def next_buffer(self):
+        if self._buffers is not None:  # given: the next of them, as Unpickler takes it
+            return super().next_buffer()
         buffer = model.Buffer(index=self._buffer_index)
         self._buffer_index += 1
         return buffer
@@ -1314,10 +1317,13 @@ def load_symbolic(file, *, fix_imports=True, encoding="ASCII", errors="strict", 
 
 
 def loads_symbolic(data, /, *, fix_imports=True, encoding="ASCII", errors="strict",
-                   limits=None):
-    """Read one pickle from a bytes-like object into the object model."""
+                   buffers=None, limits=None):
+    """Read one pickle from a bytes-like object into the object model.
+
+    NEXT_BUFFER takes the next of `buffers` when they are given, as `loads`
+    does; without them it reads a `model.Buffer` naming its position."""
     unpickler = SymbolicUnpickler(_NO_FILE, fix_imports=fix_imports, encoding=encoding,
-                                  errors=errors, limits=limits)
+                                  errors=errors, buffers=buffers, limits=limits)
     return unpickler._load_bytes(_as_bytes(data))
 
 

@@ -9,6 +9,8 @@ cheap and a subcommand's imports are paid only when it runs.  Exit status:
 import importlib
 import sys
 
+from . import stopping
+
 # name -> (module, function, one-line help)
 COMMANDS = {
     "run": ("picklespec.runner.run", "main", "check targets against the case corpus"),
@@ -50,11 +52,12 @@ def main(argv=None):
         sys.stderr.write("picklespec: unknown command %r\n\n%s" % (name, USAGE))
         return 2
     module, func, _ = COMMANDS[name]
+    stopping.catch_sigterm()  # SIGTERM stops a command as Ctrl-C does
     try:
         return getattr(importlib.import_module(module), func)(rest) or 0
     except KeyboardInterrupt:
         sys.stderr.write("picklespec %s: interrupted\n" % name)
-        return 130
+        return stopping.status()
 
 
 def _read_input(path):

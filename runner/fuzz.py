@@ -39,7 +39,8 @@ later inputs with a signature already seen are only counted.
 
 Progress goes to stderr (inputs, inputs/s, signatures); the summary to
 stdout.  Ctrl-C ends the run after the batch in flight, with the summary and
-everything found so far written; the exit status is then 130.  Otherwise it
+everything found so far written; the exit status is then 130 (143 when
+SIGTERM stopped it the same way, runner/stopping.py).  Otherwise it
 is 1 when the targets disagreed, 0 when they did not, 2 on a usage error.
 """
 
@@ -53,7 +54,7 @@ import threading
 import time
 
 from picklespec.process import DEFAULT_MEMORY_MB, AdapterFailure
-from . import wire
+from . import stopping, wire
 from .profile import read_profile
 from .projections import python2_view
 from .fuzz_grammar import ALLOWED_GLOBALS, RandomSource, generate, value
@@ -706,7 +707,7 @@ def main(argv):
     write_summary(fuzzer, args.out)
     print_summary(fuzzer, args.out)
     if fuzzer.interrupted:
-        return 130
+        return stopping.status()
     return 1 if fuzzer.findings else 0
 
 
@@ -735,5 +736,5 @@ def _main_jobs(args):
     write_summary(fuzzer, args.out)
     print_summary(fuzzer, args.out)
     if fuzzer.interrupted:
-        return 130
+        return stopping.status()
     return 1 if fuzzer.findings else 0

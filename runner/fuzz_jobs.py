@@ -98,24 +98,24 @@ def run_jobs(jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, 
     totals = _Totals(jobs, start)
     states, interrupted = {}, False
     while len(states) < jobs:
-        try:
-            message = messages.get(timeout=1.0)
-        except queues.Empty:
-            if all(not w.is_alive() for w in workers) and messages.empty():
-                break  # a job died without a word
-            continue
+        try:  # a Ctrl-C (or SIGTERM) may come at any point of a message's handling
+            try:
+                message = messages.get(timeout=1.0)
+            except queues.Empty:
+                if all(not w.is_alive() for w in workers) and messages.empty():
+                    break  # a job died without a word
+                continue
+            if message[0] == "progress":
+                totals.parts[message[1]] = message[2:]
+                if progress:
+                    progress(totals)
+            else:
+                states[message[1]["job"]] = message[1]
         except KeyboardInterrupt:
             interrupted = True
             for w in workers:
                 if w.is_alive():
                     os.kill(w.pid, signal.SIGINT)
-            continue
-        if message[0] == "progress":
-            totals.parts[message[1]] = message[2:]
-            if progress:
-                progress(totals)
-        else:
-            states[message[1]["job"]] = message[1]
     for w in workers:
         w.join(timeout=5)
     errors = [s["error"] for s in states.values() if s.get("error")]

@@ -28,6 +28,12 @@ target's answer -- before they are compared as graphs:
     dict keys load as strings: a key that is an int, float, bool or None
     becomes the str JSON would write for it (``1``, ``1.5``, ``true``,
     ``null``).
+``str-attributes``
+    an object's attributes are named by strings: the keys of an ``object``'s
+    ``state`` dict (and of the two dicts of a ``(dict, slots)`` state) become
+    strings as under ``str-keys``; the object's other dicts keep theirs.
+    For a language whose objects are string-keyed maps (JavaScript), BUILD
+    with a state dict whose key is not a str gives that.
 ``py2-str-as-bytes``
     Python 2 str (STRING, BINSTRING, SHORT_BINSTRING) loads as bytes: str and
     bytes compare as one (bytes become their latin-1 text), as
@@ -71,6 +77,7 @@ PROJECTIONS = {
     "no-frozenset": "frozenset loads as set",
     "double-numbers": "ints and floats are IEEE doubles; ints beyond a double kept exact",
     "str-keys": "dict keys load as strings",
+    "str-attributes": "an object's attribute names (its state's keys) load as strings",
     "py2-str-as-bytes": "Python 2 str loads as bytes (str and bytes compare as one)",
     "no-bytearray": "bytearray loads as bytes",
     "unresolved-globals": "globals are stand-ins and calls are recorded, not made",
@@ -145,15 +152,34 @@ def _rewrite(document, names):
         elif kind == "bytearray" and "no-bytearray" in names:
             node["type"] = "bytes"
         elif kind == "dict" and "str-keys" in names:
-            for pair in node.get("items") or ():
-                if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], dict):
-                    text = _key_text(pair[0])
-                    if text is not None:
-                        pair[0] = {"type": "str", "value": text}
+            _str_keys(node)
+        elif kind == "object" and "str-attributes" in names:
+            for state in _state_dicts(node.get("state")):
+                _str_keys(state)
     if "py2-str-as-bytes" in names:
         for node in _nodes(document):
             if node.get("type") == "bytes":
                 _to_text(node)
+
+
+def _str_keys(node):
+    """A dict node's int, float, bool and None keys as the strings JSON writes."""
+    for pair in node.get("items") or ():
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], dict):
+            text = _key_text(pair[0])
+            if text is not None:
+                pair[0] = {"type": "str", "value": text}
+
+
+def _state_dicts(state):
+    """The dicts an object's state names attributes with: the state, or the two of (dict, slots)."""
+    if not isinstance(state, dict):
+        return []
+    if state.get("type") == "dict":
+        return [state]
+    if state.get("type") in ("tuple", "list") and len(state.get("items") or ()) == 2:
+        return [item for item in state["items"] if isinstance(item, dict) and item.get("type") == "dict"]
+    return []
 
 
 def _to_text(node):
@@ -257,13 +283,23 @@ def viewed(document):
 
 
 @functools.lru_cache(maxsize=4096)
-def _symbolic_text(data, encoding):
+def _symbolic_text(data, encoding, buffers=None):
     from picklespec.reference import loads_symbolic
 
+    if buffers is not None:  # each load its own copies (a bytearray is mutable)
+        buffers = [bytearray(b) if isinstance(b, bytearray) else b for b in buffers]
     try:
-        return json.dumps(model.to_json(loads_symbolic(data, fix_imports=False, encoding=encoding)))
+        return json.dumps(model.to_json(loads_symbolic(data, fix_imports=False, encoding=encoding,
+                                                       buffers=buffers)))
     except Exception:  # a stream the symbolic reading refuses has no such expectation
         return None
+
+
+class _Bytearray(bytearray):
+    """A bytearray buffer as a key of the symbolic reading's cache (by value)."""
+
+    def __hash__(self):
+        return hash(bytes(self))
 
 
 def constructed(document):
@@ -281,9 +317,14 @@ def symbolic(data, options=None):
     """The tagged JSON of the symbolic reading of a stream (None when there is none):
     what an implementation that resolves no global builds, under ``unresolved-globals``."""
     options = options or {}
-    if data is None or set(options) - {"encoding", "errors", "fix_imports"}:
-        return None  # buffers, sequences: not something the symbolic reading takes
+    if data is None or set(options) - {"encoding", "errors", "fix_imports", "buffers"}:
+        return None  # sequences: not something the symbolic reading takes
+    buffers = options.get("buffers")
+    if buffers is not None:
+        if not all(type(b) in (bytes, bytearray) for b in buffers):
+            return None
+        buffers = tuple(bytes(b) if type(b) is bytes else _Bytearray(b) for b in buffers)
     if isinstance(data, str):
         data = bytes.fromhex(data)
-    text = _symbolic_text(bytes(data), options.get("encoding", "ASCII"))
+    text = _symbolic_text(bytes(data), options.get("encoding", "ASCII"), buffers)
     return json.loads(text) if text is not None else None

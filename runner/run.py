@@ -26,7 +26,8 @@ by every consumer (cross) in the second round.
 Ctrl-C stops the batches after the requests in flight; the checks whose
 answers are all in are judged, the rest dropped, and the report of what ran
 is written with ``complete`` false (the reports are written atomically), and
-the exit status is 130.  Otherwise the exit status is 0 when every cell
+the exit status is 130.  SIGTERM takes the same path and exits 143
+(runner/stopping.py).  Otherwise the exit status is 0 when every cell
 conforms (or, with ``--baseline``, when the run matches the baseline), 1
 when one does not.
 """
@@ -43,7 +44,7 @@ import time
 from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
 from picklespec.reference.model import MAX_JSON_DEPTH
 
-from . import findings
+from . import findings, stopping
 from .checks import Prepared, case_protocols, plan, plan_cross
 from .results import FAILING, OUTCOMES, Run
 from .targets import UsageError, open_target, open_targets, parse_target, parse_targets
@@ -430,7 +431,7 @@ def _main(args):
         paths = _write_reports(run, args.report_dir)
         sys.stdout.write("interrupted before any case ran%s\n" % (
             "; reports: " + ", ".join(paths) if paths else ""))
-        return 130
+        return stopping.status()
     except BaseException:
         starting.discard()
         raise
@@ -451,7 +452,7 @@ def _main(args):
     if paths:
         sys.stdout.write("reports: %s\n" % ", ".join(paths))
     if not run.complete:
-        return 130
+        return stopping.status()
     idle = unjudged(run, targets) if run.results or cases else []
     for name, why in idle:
         sys.stderr.write("picklespec run: target %s: %s\n" % (name, why))

@@ -119,7 +119,7 @@ OPCODES = {
 }
 CHECKS = ("load", "dump", "parse", "scan", "transform")
 PROJECTIONS = ("no-tuple", "sets-as-lists", "no-frozenset", "double-numbers", "str-keys",
-               "py2-str-as-bytes", "no-bytearray", "unresolved-globals")
+               "str-attributes", "py2-str-as-bytes", "no-bytearray", "unresolved-globals")
 LOAD_OPTIONS = ("encoding", "errors", "fix_imports", "buffers", "sequence", "allow_globals")
 
 
@@ -453,11 +453,26 @@ def unpickler_load(unpickler_class, method="load", options=LOAD_OPTIONS):
     return load
 
 
+def _dispatch_table(pickler_class, name):
+    """The fixture dict `name` as a Pickler's dispatch_table, as the worker
+    sets it; ahead of the library's own table where it has one (cloudpickle's)."""
+    if sys.version_info[0] < 3:
+        raise Unsupported("Python 2 picklers have no dispatch_table")
+    import collections
+    import collections.abc
+
+    table = worker._named(name)
+    own = getattr(pickler_class, "dispatch_table", None)
+    if isinstance(own, collections.abc.Mapping):
+        table = collections.ChainMap(table, own)
+    return table
+
+
 def pickler_dump(pickler_class, fix_imports=True, reducer_override=True):
     """A dump function for a library with a pickle-like ``Pickler(file, protocol, **kw)``.
 
-    It honours fix_imports, buffer_callback (protocol 5), sequence, clear_memo
-    and reducer_override, and writes persistent ids as the worker does.  For
+    It honours fix_imports, buffer_callback (protocol 5), sequence, clear_memo,
+    dispatch_table and reducer_override, and writes persistent ids as the worker does.  For
     a Pickler that takes no ``fix_imports`` (cloudpickle's, which always maps
     names as pickle's default does) pass ``fix_imports=False``: a dump asking
     for ``fix_imports`` false is then answered `Unsupported`.  A Pickler
@@ -486,8 +501,11 @@ def pickler_dump(pickler_class, fix_imports=True, reducer_override=True):
                 raise Unsupported("%s.%s has no reducer_override hook" % (
                     pickler_class.__module__, pickler_class.__name__))
             hooks["reducer_override"] = worker._named(options["reducer_override"])
+        attributes = {}
+        if "dispatch_table" in options:
+            attributes["dispatch_table"] = _dispatch_table(pickler_class, options["dispatch_table"])
         sequence = options.get("sequence") == "true"
-        pickler = worker._with_hooks(pickler_class, hooks)(out, protocol, **kwargs)
+        pickler = worker._with_hooks(pickler_class, hooks, attributes)(out, protocol, **kwargs)
         for index, item in enumerate(obj if sequence else [obj]):
             if index and options.get("clear_memo") == "true":
                 pickler.clear_memo()

@@ -187,6 +187,16 @@ def projected(result, found):
     return result
 
 
+def no_cpython_pickles(case, protocol):
+    """The variant saying so when the case records that every CPython refuses to
+    pickle its object at this protocol (an ``unpicklable`` case), else None."""
+    variants = case.streams.get(protocol) or ()
+    if variants and all(v.fails for v in variants) and any(
+            "cpython" in (v.producer_text or "") for v in variants):
+        return variants[0]
+    return None
+
+
 def compared(result, expected, actual):
     """Fill in expected/actual/first_difference of a failing Result."""
     result.expected = object_text(expected)

@@ -10,7 +10,10 @@ case's variant for those bytes (``cpython-3.8..3.13-c+py -> cpython-2.7-c``)
 or by the producers.  A consumer that cannot find a class the stream names
 (ImportError, AttributeError: a class newer than the consumer), or that
 does not declare an opcode the stream uses, is ``unsupported``; so is a
-stream a consumer with a safety policy declines by it (runner/judges/load.py).
+stream a consumer with a safety policy declines by it (runner/judges/load.py),
+a stream of an object no CPython pickles (an ``unpicklable`` case: what
+cloudpickle, dill or PyPy wrote for it is theirs alone), and an object with
+no tagged-JSON form that the reference cannot describe either.
 """
 
 import json
@@ -20,7 +23,7 @@ from picklespec.reference import model
 from ..projections import viewed
 from ..results import Result
 from .common import (MISSING_CLASS, Call, Prepared, compared, declares, failure, is_failure,
-                     loaded, model_of, non_load, not_read, projected, what)
+                     loaded, model_of, no_cpython_pickles, non_load, not_read, projected, what)
 from .load import _by_policy, _not_allowed
 
 __all__ = ["plan_cross", "cross_check"]
@@ -54,7 +57,16 @@ def cross_check(case, protocol, dumps, consumers, oracle=None):
 
 def _cross_reads(prep, protocol, dumps, consumers, oracle, out):
     calls = []
+    unpicklable = no_cpython_pickles(prep.case, protocol)
     for name, data, buffers, python2, loads in _streams(prep.case, protocol, dumps):
+        if unpicklable:  # cloudpickle's lambda, PyPy's module: no CPython writes one
+            out.extend(Result(case=prep.case.id, protocol=protocol, check="cross",
+                              outcome="unsupported", target="%s -> %s" % (name, consumer.name),
+                              message="no CPython pickles this object (%s): what %s wrote for it "
+                              "is its own, with nothing to hold a reader to"
+                              % (unpicklable.producer_text, name))
+                       for consumer in consumers)
+            continue
         if not loads:
             out.extend(Result(case=prep.case.id, protocol=protocol, check="cross", outcome="skip",
                               target="%s -> %s" % (name, consumer.name),
@@ -145,6 +157,12 @@ def _judge_cross(prep, answer, read, base):
                         **base)
         return compared(result, found.expected if found.expected is not None else expected,
                         found.actual)
+    if word == "undescribable" and not (isinstance(read, dict) and read.get("ok")):
+        # A module, a cell, a staticmethod (a producer such as cloudpickle writes
+        # them): the reference reads no tagged-JSON form either, nothing to compare.
+        return Result(check="cross", outcome="unsupported",
+                      message="the object the stream builds has no tagged-JSON form: %s" % detail,
+                      **base)
     exception = answer.get("exception", "")
     if word in ("rejected", "unclean") and exception in MISSING_CLASS:
         return Result(check="cross", outcome="unsupported",

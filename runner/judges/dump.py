@@ -26,6 +26,10 @@ cloudpickle, dill), one ``dump`` cell per protocol, judged in turn:
     each running isolated (``python -I -S``: no site-packages, no environment),
     reads them into the case's object (pass, "read back by ...").  A reader
     that is not on this machine makes the cell ``skip`` with the reason.
+    What the producer cannot write (it refuses with PicklingError or the
+    TypeError "cannot pickle"), and what it writes for an object no CPython
+    pickles (an ``unpicklable`` case: a lambda, a lock, for cloudpickle and
+    dill), are ``unsupported``: the specification holds neither to anything.
 """
 
 from picklespec.reference import asm
@@ -33,7 +37,8 @@ from picklespec.reference.normalize import normalize
 
 from ..difference import first_difference
 from ..results import Result
-from .common import Call, compared, failure, is_failure, loaded, python_exceptions, ranges, what
+from .common import (Call, compared, failure, is_failure, loaded, no_cpython_pickles,
+                     python_exceptions, ranges, what)
 
 __all__ = ["check_dump", "check_producer_dump", "readable_options"]
 
@@ -202,6 +207,12 @@ def _dump_readable(read, expected, expected_json, base, python2=False):
 # -- producers that are not CPython ---------------------------------------------
 
 
+# How a pickler says it cannot write an object (pickle.PicklingError, or the
+# TypeError of "cannot pickle 'X' object"): a producer that says so is not
+# judged on that object, as a protocol it does not write is not.
+CANNOT_WRITE = frozenset({"PicklingError", "TypeError"})
+
+
 def check_producer_dump(prep, protocol, target, readers, out):
     """The ``dump`` cell of a producer that is not CPython, at one protocol.
 
@@ -228,8 +239,17 @@ def check_producer_dump(prep, protocol, target, readers, out):
         elif variants and all(v.fails for v in variants):
             out.append(Result(outcome="pass", message="fails, as %s does: %s" % (
                 variants[0].producer_text, detail), **base))
+        elif answer.get("exception") in CANNOT_WRITE:
+            out.append(Result(outcome="unsupported", message="%s cannot write this object: %s" % (
+                target.name, detail), **base))
         else:
             out.append(Result(outcome="fail", message="the dump failed: %s" % detail, **base))
+        return
+    unpicklable = no_cpython_pickles(case, protocol)
+    if unpicklable:
+        out.append(Result(outcome="unsupported", message="no CPython pickles this object (%s); "
+                          "what %s writes for it is its own, with nothing to hold it to" % (
+                              unpicklable.producer_text, target.name), **base))
         return
     data = bytes.fromhex(answer["data"])
     recorded = [v for v in variants if v.stream is not None and not v.fails]

@@ -23,6 +23,7 @@ from .common import Call, failure, is_failure, not_read, what
 __all__ = ["check_parse", "FORM_FAULTS", "fault_of"]
 
 FORM_FAULTS = frozenset({"truncated", "unknown-opcode", "bad-argument", "stack", "memo"})
+TYPE_ERRORS = frozenset({"TypeError", "AttributeError"})  # what using an operand of another type raises
 
 
 def fault_of(case):
@@ -33,8 +34,9 @@ def fault_of(case):
 
     ``type``
         an operand of the wrong type (cases/reject/types.yaml, ids
-        ``reject-type-*``, ``failure: stack``): only building the objects
-        shows it;
+        ``reject-type-*``, ``failure: stack``; or a stack fault every CPython
+        refuses with the TypeError or AttributeError of using it, as APPEND
+        to an int): only building the objects shows it;
     ``extension``
         an EXT code no registry holds, or can hold (tag ``extension``):
         copyreg's registry, not the stream, decides;
@@ -47,7 +49,8 @@ def fault_of(case):
         is a reader's version (pickletools reads any).
     """
     tags = case.tags or ()
-    if case.failure == "stack" and case.id.startswith("reject-type-"):
+    if case.failure == "stack" and (case.id.startswith("reject-type-") or
+                                    getattr(case, "exception", None) in TYPE_ERRORS):
         return "type"
     if case.failure == "bad-argument":
         for tag in ("extension", "encoding", "proto"):

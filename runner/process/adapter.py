@@ -186,12 +186,14 @@ class Adapter:
         process, self.process = self.process, None
         if process is None:
             return
-        if process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)  # its own session: children too
-            except (ProcessLookupError, PermissionError):
+        # Its own session, so its whole process group: what it started too,
+        # even once it exited itself (a helper it left running).
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            if process.poll() is None:
                 process.kill()
-            process.wait()
+        process.wait()
         self._selector.close()
         for pipe in (process.stdin, process.stdout, process.stderr):
             try:

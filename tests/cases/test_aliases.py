@@ -1,8 +1,9 @@
-"""One behaviour per case: no two load cases are the same test, and merged
-cases keep their ids as aliases.
+"""One behaviour per case: no two load cases and no two dump cases are the
+same test, and merged cases keep their ids as aliases.
 
 Two load cases of one folder with the same stream, the same expectation and
-the same load options test the same thing.  Such cases are merged (one id
+the same load options test the same thing; so do two dump cases with the
+same object, options, result and streams.  Such cases are merged (one id
 kept, the others listed in its `aliases`, since a case id is never renamed
 or dropped) or made to test something different.
 """
@@ -41,6 +42,40 @@ def test_no_two_load_cases_are_the_same_test():
     assert not groups, (
         "load cases with the same stream, expectation and load options (merge them, keeping "
         "the other ids as aliases, or make each test something else):\n" + "\n".join(
+            "  " + ", ".join("%s (%s:%d)" % (c.id, c.file.split("cases/", 1)[-1], c.line)
+                             for c in group) for group in groups))
+
+
+def _dump_key(case):
+    """A dump case as a test: its object (as the workers get it), options,
+    result, and every variant's producer, stream or failure."""
+    variants = []
+    for protocol in sorted(case.streams):
+        for v in case.streams[protocol]:
+            variants.append([protocol, v.producer_text,
+                             None if v.fails else bytes(v.stream).hex(),
+                             v.raises if v.fails else None, v.loads,
+                             model.to_json(v.result) if v.has_result else None])
+    return json.dumps([model.to_json(case.object), model.to_json(case.result),
+                       {k: model.to_json(v) for k, v in case.options.items()},
+                       {k: model.to_json(v) for k, v in case.load_options.items()},
+                       variants], sort_keys=True)
+
+
+def same_dump_tests(cases):
+    """Groups of dump cases with the same object, options, result and streams."""
+    groups = {}
+    for case in cases:
+        if case.classification == "dump":
+            groups.setdefault(_dump_key(case), []).append(case)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def test_no_two_dump_cases_are_the_same_test():
+    groups = same_dump_tests(corpus.load_corpus().cases)
+    assert not groups, (
+        "dump cases with the same object, options and streams (merge them, keeping the "
+        "other ids as aliases, or make each test something else):\n" + "\n".join(
             "  " + ", ".join("%s (%s:%d)" % (c.id, c.file.split("cases/", 1)[-1], c.line)
                              for c in group) for group in groups))
 
@@ -141,3 +176,56 @@ def test_every_alias_of_the_corpus_is_no_case_id():
     ids = {case.id for case in loaded.cases}
     aliases = [a for case in loaded.cases for a in case.aliases]
     assert aliases and not ids & set(aliases) and len(set(aliases)) == len(aliases)
+
+
+DUMP = """\
+    cases:
+      - id: one-list
+        title: a list
+        tags: [list]
+        object: [&a1 [1], *a1]
+        streams:
+          2:
+            - producer: cpython-3.13-c
+              stream: |
+                PROTO 2
+                EMPTY_LIST
+                BINPUT 0
+                MARK
+                  EMPTY_LIST
+                  BINPUT 1
+                  BININT1 1
+                  APPEND
+                  BINGET 1
+                APPENDS
+                STOP
+      - id: two-list
+        title: the same list
+        tags: [list]
+        object: [&a2 [1], *a2]
+        streams:
+          2:
+            - producer: cpython-3.13-c
+              stream: |
+                PROTO 2
+                EMPTY_LIST
+                BINPUT 0
+                MARK
+                  EMPTY_LIST
+                  BINPUT 1
+                  BININT1 1
+                  APPEND
+                  BINGET 1
+                APPENDS
+                STOP
+"""
+
+
+def test_the_same_dump_test_twice_is_found_and_an_object_makes_another(tmp_path):
+    _write(tmp_path, "dump", "d.yaml", DUMP)
+    loaded = corpus.load_corpus([str(tmp_path)])
+    assert not loaded.problems
+    assert [[c.id for c in g] for g in same_dump_tests(loaded.cases)] == [["one-list", "two-list"]]
+    # equal values that are not the same graph are another test, whatever the streams
+    _write(tmp_path, "dump", "d.yaml", DUMP.replace("[&a2 [1], *a2]", "[[1], [1]]"))
+    assert same_dump_tests(corpus.load_corpus([str(tmp_path)]).cases) == []

@@ -257,9 +257,13 @@ def test_tagged_json_of_model_values_is_valid(value, validators):
 
 def test_shared_and_cyclic_values_are_valid(validators):
     inner = [1]
-    outer = [inner, inner]
+    text, raw = "".join(["ab", "cd"]), b"".join([b"ab", b"cd"])
+    outer = [inner, inner, text, text, raw, raw]
     outer.append(outer)
     document = model.to_json(outer)
+    items = document["items"]
+    for at in (2, 4):  # the str and the bytes held twice: an id, then a ref
+        assert items[at + 1] == {"type": "ref", "id": items[at]["id"]}
     assert "ref" in json.dumps(document)
     assert validators["tagged-json.schema.json"].is_valid(document)
 
@@ -278,7 +282,7 @@ BAD = [
     {"type": "global", "module": "m"},
     {"type": "object", "via": "call", "callable": {"type": "none"}, "args": {"type": "tuple", "items": []}},
     {"type": "ref"},
-    {"type": "str", "value": "x", "id": "1"},  # only shareable values carry ids
+    {"type": "int", "value": "1", "id": "1"},  # numbers are never memoized: no ids
     {"type": "unknown"},
     {"value": "1"},
 ]

@@ -270,3 +270,35 @@ def test_a_pickler_without_an_option_answers_unsupported_for_it():
         dump(1, 2, {"reducer_override": "picklespec.cases.fixtures:reduce_plain"})
     data, buffers = dump([1], 2, {"fix_imports": "true"})  # its own behaviour: asked, and done
     assert pickle.loads(data) == [1] and buffers == []
+
+
+def test_the_kit_honours_a_dispatch_table_as_the_worker_does():
+    """A fixture dispatch_table reaches the library's Pickler: the bytes are
+    those of CPython's own Pickler given the same table; a Pickler with a
+    table of its own (cloudpickle's) consults the fixture's first."""
+    import collections
+    import io
+
+    from picklespec.cases import fixtures
+
+    adapters = os.path.join(os.path.dirname(picklespec.runner.__file__), "adapters")
+    saved = list(sys.path)
+    sys.path.insert(0, adapters)
+    try:
+        import kit
+    finally:
+        sys.path[:] = saved
+    obj = complex(1, 2)
+    out = io.BytesIO()
+    cpython = pickle.Pickler(out, 4)
+    cpython.dispatch_table = fixtures.DISPATCH_COMPLEX
+    cpython.dump(obj)
+    options = {"dispatch_table": "picklespec.cases.fixtures:DISPATCH_COMPLEX"}
+    data, _ = kit.pickler_dump(pickle._Pickler)(obj, 4, options)
+    assert data == out.getvalue() != pickle.dumps(obj, 4)
+
+    class OwnTable(pickle._Pickler):
+        dispatch_table = collections.ChainMap({}, {fixtures.Plain: lambda x: (dict, ())})
+
+    data, _ = kit.pickler_dump(OwnTable)([obj, fixtures.Plain()], 4, options)
+    assert pickle.loads(data) == [pickle.loads(out.getvalue()), {}]  # both tables consulted

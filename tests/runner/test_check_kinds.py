@@ -167,6 +167,16 @@ DUMP = """\
             BININT1 2
           APPENDS
           STOP
+- id: k-no-cpython-pickles-it
+  title: an object recorded as one every CPython refuses to pickle (a list here, which the fake writes)
+  tags: [unpicklable, list]
+  object: [3, 4]
+  protocols: [2]
+  streams:
+    2:
+      - producer: cpython-3.0..3.13-c+py
+        fails: true
+        raises: PicklingError
 """
 
 
@@ -471,6 +481,16 @@ def test_producer_dump(cases):
             target.close()
 
 
+def test_what_a_producer_writes_for_an_object_no_cpython_pickles_is_not_judged(cases):
+    wrong = fake("producer-wrong", "--readable-by", HOST)  # writes the int 2 for anything
+    try:
+        cell = outcomes(cases["k-no-cpython-pickles-it"], wrong)["dump", 2]
+        assert cell.outcome == "unsupported" and "no CPython pickles this object" in cell.message
+        assert outcomes(cases["k-list"], wrong)["dump", 2].outcome == "fail"  # elsewhere it is
+    finally:
+        wrong.close()
+
+
 def test_producer_reader_missing_is_a_skip(cases):
     target = fake("producer-text", "--readable-by", "1.0")
     try:
@@ -545,3 +565,21 @@ def test_readers_run_isolated_from_site_packages():
     assert argv[1:4] == ["-I", "-S", "-B"]
     probe = argv[:4] + ["-c", "import sys; print([p for p in sys.path if 'site-packages' in p])"]
     assert subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_a_scanner_is_held_to_the_globals_every_cpython_imports_from_a_malformed_stream():
+    """The corpus's own reject case: 2.7 refuses its PROTO 4 before any
+    global (its scan variant records nothing), so a scanner that reports
+    nothing of it is not faulted."""
+    from picklespec.runner.judges.scan import _shared
+
+    corpus = load_corpus()
+    recorded = [c for c in corpus.cases if c.classification == "reject" and c.finds
+                and any(not v.finds for v in c.scan_variants)]
+    assert recorded, "the corpus has a reject case some CPython imports nothing from"
+    for case in recorded:
+        assert _shared((case.finds, case.calls), case.scan_variants) == ([], [])
+    both = [c for c in corpus.cases if c.classification == "reject" and c.finds
+            and not c.scan_variants]
+    for case in both[:20]:  # what every CPython asks is still required
+        assert _shared((case.finds, case.calls), case.scan_variants) == (case.finds, case.calls)

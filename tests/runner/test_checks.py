@@ -633,3 +633,33 @@ def test_the_new_options_reach_every_kind(opened):
             got = results(case, opened[kind], opened["reference"])
             assert got and {r.outcome for r in got.values()} == {"pass"}, (case_id, kind, [
                 r for r in got.values() if r.outcome != "pass"])
+
+
+def test_a_cross_read_of_an_object_with_no_tagged_json_form_is_not_judged(tmp_path, opened):
+    """staticmethod(len): CPython loads it and neither it nor the reference can
+    describe it as tagged JSON, so there is nothing to compare."""
+    import pickle
+
+    cases = read_cases(tmp_path, "dump", """\
+        - id: a-list
+          title: a list
+          tags: [list]
+          object: [1]
+          protocols: [2]
+          streams:
+            2:
+              - producer: cpython-3.0..3.13-c+py
+                stream: |
+                  PROTO 2
+                  EMPTY_LIST
+                  BINPUT 0
+                  BININT1 1
+                  APPEND
+                  STOP
+        """)
+    data = asm.assemble("PROTO 2\nGLOBAL builtins staticmethod\nGLOBAL builtins len\nTUPLE1\n"
+                        "REDUCE\nSTOP")
+    assert type(pickle.loads(data)) is staticmethod
+    [row] = cross_check(cases["a-list"], 2, [(opened["py"], {"ok": True, "data": data.hex()})],
+                        [opened["c"]], oracle=opened["reference"])
+    assert row.outcome == "unsupported" and "no tagged-JSON form" in row.message, row.message

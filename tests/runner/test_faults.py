@@ -1,6 +1,7 @@
 """A target that crashes, hangs, prints garbage or runs out of memory loses only
 the case it was on; what cannot run at all is a clear message before anything
-runs (exit 2); Ctrl-C leaves a whole report marked incomplete."""
+runs (exit 2); Ctrl-C or SIGTERM leaves a whole report marked incomplete and
+no target process behind."""
 
 import json
 import os
@@ -210,22 +211,96 @@ def test_no_matching_case_is_a_usage_error(tmp_path):
     assert "no case id matches 'no-such-case-*'" in err
 
 
-def test_ctrl_c_leaves_a_whole_report_marked_incomplete(tmp_path):
+def _default_sigint():
+    # A shell starts a background job (`pytest -n 2 &` in a script, an xdist
+    # worker under such a job) with SIGINT ignored, and Python keeps an
+    # inherited SIG_IGN; a terminal's Ctrl-C reaches a foreground command
+    # whose SIGINT is at its default, which is what these tests stand for.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _start(tmp_path, command, *args):
+    return subprocess.Popen([sys.executable, "-m", "picklespec.runner.cli", command, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=str(tmp_path), preexec_fn=_default_sigint)
+
+
+def _gone(pid):
+    """Whether a process no longer runs (a zombie waiting for its parent counts as gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _adapter_processes(pid_file):
+    """The fake adapters' process ids and their children's, as they wrote them."""
+    return [int(line) for line in pid_file.read_text().split()]
+
+
+STOPS = [(signal.SIGINT, 130), (signal.SIGTERM, 143)]
+STOP_IDS = ["ctrl-c", "sigterm"]
+
+
+@pytest.mark.parametrize("signum, status", STOPS, ids=STOP_IDS)
+def test_ctrl_c_leaves_a_whole_report_marked_incomplete(tmp_path, signum, status):
     corpus = _corpus(tmp_path, ["slow"] * 60)
     report = tmp_path / "report"
-    proc = subprocess.Popen([sys.executable, "-m", "picklespec.runner.cli", "run",
-                             "--corpus", corpus, "--report-dir", str(report),
-                             "--target", "cmd:%s %s" % (sys.executable, FAULTY)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(tmp_path))
+    pids = tmp_path / "pids"
+    proc = _start(tmp_path, "run", "--corpus", corpus, "--report-dir", str(report),
+                  "--target", "cmd:%s %s --pid-file %s" % (sys.executable, FAULTY, pids))
     # The first progress line comes a second into the 12 s of requests.
     line = proc.stderr.readline()
     assert line.startswith("picklespec: "), line
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, (out, err)
+    assert proc.returncode == status, (out, err)
     data = json.loads((report / "run.json").read_text())
     assert data["complete"] is False
     assert any("interrupted" in note for note in data["notes"])
     done = [r for r in data["results"] if r["outcome"] == "pass"]
     assert 0 < len(done) < 60
     assert "interrupted" in out
+    assert "INCOMPLETE RUN" in (report / "summary.md").read_text()
+    started = _adapter_processes(pids)
+    assert len(started) == 2 and all(_gone(pid) for pid in started), started
+
+
+@pytest.mark.parametrize("signum, status", STOPS, ids=STOP_IDS)
+def test_a_stop_while_a_target_hangs_kills_it(tmp_path, signum, status):
+    corpus = _corpus(tmp_path, ["hang"] + ["ok"] * 5)
+    report = tmp_path / "report"
+    pids = tmp_path / "pids"
+    proc = _start(tmp_path, "run", "--corpus", corpus, "--report-dir", str(report),
+                  "--timeout", "600",
+                  "--target", "cmd:%s %s --pid-file %s" % (sys.executable, FAULTY, pids))
+    line = proc.stderr.readline()
+    assert line.startswith("picklespec: "), line
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)  # not the 600 s the hung request may take
+    assert proc.returncode == status, (out, err)
+    data = json.loads((report / "run.json").read_text())
+    assert data["complete"] is False
+    started = _adapter_processes(pids)
+    assert len(started) == 2 and all(_gone(pid) for pid in started), started
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("signum, status", STOPS, ids=STOP_IDS)
+def test_a_stopped_fuzz_run_ends_with_its_summary(tmp_path, signum, status, jobs):
+    pids = tmp_path / "pids"
+    out_dir = tmp_path / "fuzz"
+    proc = _start(tmp_path, "fuzz", "--seconds", "300", "--jobs", jobs, "--no-corpus",
+                  "--out", str(out_dir), "--target", "reference",
+                  "--target", "cmd:%s %s --pid-file %s" % (sys.executable, FAULTY, pids))
+    line = proc.stderr.readline()  # the first progress line: a batch is done
+    assert line.startswith("picklespec fuzz: "), line
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == status, (out, err)
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["complete"] is False and summary["inputs"] > 0
+    assert "interrupted" in out
+    started = _adapter_processes(pids)
+    assert len(started) == 2 * int(jobs) and all(_gone(pid) for pid in started), started

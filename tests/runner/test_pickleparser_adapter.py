@@ -63,7 +63,7 @@ def test_hello(adapter):
     assert hello["pipeline"] is True
     assert hello["checks"] == ["load"] and hello["opcodes"] == "all"
     assert hello["model"] == ["no-tuple", "no-frozenset", "double-numbers", "no-bytearray",
-                              "unresolved-globals"]
+                              "str-attributes", "unresolved-globals"]
     assert hello["clean_exceptions"] == ["Error"]
 
 

@@ -42,7 +42,22 @@ def test_symbolic_reading_resolves_no_global():
     assert doc["type"] == "object" and doc["callable"] == {"type": "global", "module": "__builtin__",
                                                            "name": "complex"}
     assert symbolic(b"\xff") is None
-    assert symbolic(pickle.dumps(1, 2), {"buffers": []}) is None
+    assert symbolic(pickle.dumps(1, 2), {"sequence": "true"}) is None
+
+
+def test_symbolic_reading_takes_the_buffers_given():
+    import pickle
+
+    # bytes(NEXT_BUFFER) twice: CPython takes the buffers in order and calls bytes on each
+    data = b"\x80\x05cbuiltins\nbytes\n\x97\x85Rcbuiltins\nbytes\n\x97\x85R\x86."
+    assert pickle.loads(data, buffers=[b"first", b"second"]) == (b"first", b"second")
+    doc = symbolic(data, {"buffers": [b"first", bytearray(b"second")]})
+    calls = doc["items"]
+    assert [c["callable"]["name"] for c in calls] == ["bytes", "bytes"]
+    assert [c["args"]["items"][0] for c in calls] == [
+        {"type": "bytes", "value": b"first".hex()}, {"type": "bytearray", "value": b"second".hex()}]
+    assert symbolic(data) is not None  # without them: buffers named by position
+    assert symbolic(data, {"buffers": [b"first"]}) is None  # one short, as CPython refuses
 
 
 def test_no_tuple_does_not_compare_the_sharing_of_cpythons_one_empty_tuple():
@@ -70,3 +85,21 @@ def test_inst_and_obj_build_as_newobj_under_unresolved_globals():
     assert constructed(inst)["via"] == "newobj"
     reduce = symbolic(b"c__main__\nC\n)R.")  # REDUCE: a call, kept apart
     assert constructed(reduce)["via"] == "reduce"
+
+
+def test_str_attributes_names_an_objects_attributes_by_strings():
+    import copy
+    import pickle
+
+    from picklespec.cases import fixtures
+
+    obj = fixtures.Plain()
+    obj.__dict__[1] = "one"  # BUILD's state dict keyed by an int, as CPython writes it
+    expected = symbolic(pickle.dumps(obj, 2))
+    assert expected["state"]["items"][0][0] == {"type": "int", "value": "1"}
+    actual = copy.deepcopy(expected)
+    actual["state"]["items"][0][0] = {"type": "str", "value": "1"}  # a JavaScript object's property
+    assert compare(expected, actual, ["str-attributes"]) == ("str-attributes",)
+    assert compare(expected, actual, []) is None
+    # a dict that is a value, not an object's state, keeps its keys
+    assert compare(J({1: "a"}), J({"1": "a"}), ["str-attributes"]) is None

@@ -329,3 +329,25 @@ def test_a_real_load_refuses_a_dangerous_global():
         restricted = worker.request({"op": "load", "data": data,
                                      "options": {"allow_globals": ["builtins:len"]}})
         assert restricted["exception"] == "UnpicklingError" and "forbidden" in restricted["message"]
+
+
+@pytest.mark.parametrize("label, kind", KINDS + [("pypy3", "py")])
+@pytest.mark.parametrize("value", ["abcd" * 2, b"abcd" * 2], ids=["str", "bytes"])
+def test_a_str_held_twice_reaches_the_pickler_as_one_object(label, kind, value):
+    """Tagged JSON gives a str or bytes held twice an id: the worker's pickler
+    writes it once and GETs it, and writes two equal ones twice."""
+    from picklespec.reference.asm import disassemble
+
+    def gets(doc):
+        # protocol 3 writes bytes as BINBYTES (protocol 2 in Python 3: a REDUCE)
+        answer = worker.request({"op": "dump", "protocol": 2 if label == "2.7" else 3,
+                                 "object": doc})
+        assert answer["ok"], answer
+        text = disassemble(bytes.fromhex(answer["data"]))
+        return sum(line.split()[0] in ("BINGET", "LONG_BINGET")
+                   for line in text.splitlines() if line.strip())
+
+    worker, _ = _worker(label, kind)
+    with worker:
+        assert gets(model.to_json([value, value])) == 1
+        assert gets(model.to_json([value, value[:4] + value[4:]])) == 0

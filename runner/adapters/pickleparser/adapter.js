@@ -110,7 +110,9 @@ function hello() {
         // One JS number type (BigInt for LONG4), arrays for tuples, Set for
         // frozenset, Uint8Array for bytearray; globals stay the stand-ins
         // pickleparser makes, and calls of them are recorded, not made.
-        model: ['no-tuple', 'no-frozenset', 'double-numbers', 'no-bytearray', 'unresolved-globals'],
+        // BUILD sets a state dict's items as properties, named by strings.
+        model: ['no-tuple', 'no-frozenset', 'double-numbers', 'no-bytearray', 'str-attributes',
+                'unresolved-globals'],
         // pickleparser throws Error itself; a TypeError or RangeError is the
         // JavaScript runtime's, not a rejection the library made.
         clean_exceptions: ['Error'],
@@ -211,7 +213,7 @@ function children(value) {
     return [];
 }
 
-/** Whether a value can be referred to twice (model._SHAREABLE). */
+/** Whether a value can be referred to twice (model.identity_matters; a JS string has no identity, so a str never gets an id here). */
 function shareable(value, given) {
     return typeof value === 'object' && value !== null &&
         (Array.isArray(value) || value instanceof Map || value instanceof Set ||

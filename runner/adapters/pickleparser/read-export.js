@@ -50,7 +50,9 @@
  * - sharing and cycles: a mutable value (list, dict, set, bytearray,
  *   object) with an `id` must be one JS object wherever the JSON refers to
  *   it, and two distinct mutable values must not be one object; equal
- *   tuples and frozensets may or may not be one (in Python too).
+ *   tuples and frozensets may or may not be one (in Python too), and a str
+ *   or bytes with an `id` (one object held twice in Python) only needs the
+ *   same value wherever it is referred to, as JS strings have no identity.
  *
  * A stream only Python 2 wrote (`python2` in its .json) compares a bytes
  * value with the str of the same latin-1 text, as Python 2's str is both.
@@ -299,15 +301,19 @@ class Matcher {
             if (names.length) this.fail(where, 'expected no state, got properties ' + names.join(', '));
             return;
         }
-        if (state.type !== 'dict' || !state.items.every(([k]) => k.type === 'str')) {
+        // a key held elsewhere too is a ref to its str (tagged JSON gives a
+        // str held twice an id)
+        const key = (k) => (k.type === 'ref' ? this.defs.get(k.id) : k);
+        if (state.type !== 'dict' || !state.items.every(([k]) => key(k) !== undefined && key(k).type === 'str')) {
             this.fail(where, 'expected a ' + state.type + ' state, which BUILD\'s Object.assign cannot keep');
         }
         if (names.length !== state.items.length) {
             this.fail(where, 'expected ' + state.items.length + ' attributes, got ' + names.length);
         }
         for (const [k, v] of state.items) {
-            if (!Object.prototype.hasOwnProperty.call(value, k.value)) this.fail(where, 'no attribute ' + k.value);
-            this.match(value[k.value], v, where + '.' + k.value);
+            const name = key(k).value;
+            if (!Object.prototype.hasOwnProperty.call(value, name)) this.fail(where, 'no attribute ' + name);
+            this.match(value[name], v, where + '.' + name);
         }
     }
 }

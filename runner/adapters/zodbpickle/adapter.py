@@ -3,7 +3,8 @@
 ``c`` is zodbpickle.fastpickle (its _pickle), ``py`` zodbpickle.slowpickle
 (its pickle.py), both loading and dumping protocols 0-3; ``noload`` is the C
 Unpickler's noload(), which walks the stream without building instances or
-importing anything: judged as a parse (accept or reject, no object).
+importing anything: judged as a parse (accept or reject, no object), with
+Python 2 strs read as bytes.
 """
 import os
 import sys
@@ -28,7 +29,9 @@ def make(variant):
              "clean_exceptions": CLEAN}
     if variant == "noload":
         load = kit.unpickler_load(zp.Unpickler, method="noload", options=[])
-        return kit.Adapter(hello, parse=lambda data: load(data, {}))
+        # A parse has no object: a Python 2 str is read as bytes, never refused
+        # for the default ASCII (which encoding is a load option, not form).
+        return kit.Adapter(hello, parse=lambda data: load(data, {"encoding": "bytes"}))
     # it writes Python 3.3's bytes, which no recorded producer has: judged by CPython reading them
     hello.update(dump_protocols=[0, 1, 2, 3], load_options=OPTIONS, readable_by=["3.8", "3.13"])
     # Python 3.3's Pickler has no reducer_override (3.8): it would be ignored.

@@ -13,12 +13,15 @@ unless the stream holds one of these words, when it does what the word says:
 - ``slow``: sleeps 0.2 seconds first.
 
 Options: ``--no-pipeline`` leaves pipeline out of the hello; ``--hello-fails``
-answers the hello with ok false; ``--die-at-start`` exits at once.
+answers the hello with ok false; ``--die-at-start`` exits at once;
+``--pid-file PATH`` starts a child that sleeps for an hour (as an adapter's
+helper process would) and appends both process ids to PATH.
 """
 
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -27,6 +30,10 @@ def main(argv):
     if "--die-at-start" in argv:
         sys.stderr.write("faulty: refusing to start\n")
         return 4
+    if "--pid-file" in argv:
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+        with open(argv[argv.index("--pid-file") + 1], "a") as f:
+            f.write("%d\n%d\n" % (os.getpid(), child.pid))
     out = sys.stdout
     for line in sys.stdin:
         request = json.loads(line)
