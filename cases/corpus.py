@@ -310,15 +310,21 @@ def classification_of(path):
     return folder if folder in CLASSIFICATIONS else None
 
 
-def load_corpus(paths=None):
-    """Read and check the case files under paths (default: the installed corpus)."""
+def load_corpus(paths=None, cache=True):
+    """Read and check the case files under paths (default: the installed corpus).
+
+    Each file's cases come from the corpus cache (cases/cache.py) when it
+    holds them for the file's content; `cache` False reads every file, as
+    does a cache the environment turns off.  A `CorpusCache` may be given.
+    """
     problems = []
     cases = []
     files = case_files(paths)
+    store = _cache(cache)
     for path in files:
-        read = read_file(path)
-        cases.extend(read.cases)
-        problems.extend(read.problems)
+        file_cases, file_problems = _read_cached(path, store)
+        cases.extend(file_cases)
+        problems.extend(file_problems)
     seen = {}
     good = []
     for case, broken in cases:
@@ -346,6 +352,33 @@ def load_corpus(paths=None):
                 taken[alias] = case
     problems.sort(key=lambda p: (p.file, p.line or 0))
     return Corpus(good, problems, files)
+
+
+def _cache(cache):
+    if cache is True:
+        from .cache import default_cache
+
+        return default_cache()
+    return cache or None
+
+
+def _read_cached(path, store):
+    """A file's (Case, broken) pairs and problems: from the cache, or read (and cached)."""
+    content = None
+    if store is not None:
+        try:
+            with open(path, "rb") as f:
+                content = f.read()
+        except OSError:
+            content = None
+        if content is not None:
+            found = store.get(path, content)
+            if found is not None:
+                return found
+    read = read_file(path)
+    if content is not None and read.text is not None and read.text.encode("utf-8") == content:
+        store.put(path, content, read.cases, read.problems)
+    return read.cases, read.problems
 
 
 def check(paths=None):

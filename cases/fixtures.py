@@ -622,11 +622,26 @@ def _deep(depth, wrap):
 
 
 # Deeper than any recursion limit a pickler runs with (the worker raises
-# Python's to 10000): pickling them reaches the limit.
-DEEP_LIST = _deep(100000, lambda v: [v])
-DEEP_TUPLE = _deep(100000, lambda v: (v,))
-DEEP_DICT = _deep(100000, lambda v: {"a": v})
-DEEP_INSTANCE = _deep(100000, lambda v: Plain(a=v))
+# Python's to 10000): pickling them reaches the limit.  Each is 100,000
+# objects, most of a worker's start-up time and memory, and few runs pickle
+# them: they are made on first use where the module may have a __getattr__
+# (PEP 562, Python 3.7+), and at import before that.
+_LAZY = {
+    "DEEP_LIST": lambda: _deep(100000, lambda v: [v]),
+    "DEEP_TUPLE": lambda: _deep(100000, lambda v: (v,)),
+    "DEEP_DICT": lambda: _deep(100000, lambda v: {"a": v}),
+    "DEEP_INSTANCE": lambda: _deep(100000, lambda v: Plain(a=v)),
+}
+
+if sys.version_info >= (3, 7):
+    def __getattr__(name):
+        make = _LAZY.get(name)
+        if make is None:
+            raise AttributeError("module %r has no attribute %r" % (__name__, name))
+        value = globals()[name] = make()
+        return value
+else:
+    globals().update((name, make()) for name, make in _LAZY.items())
 
 BAD_REDUCE_INT = BadReduce(42)
 BAD_REDUCE_NONE = BadReduce(None)

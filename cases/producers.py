@@ -150,12 +150,18 @@ def parse_pattern(text):
     return Pattern([_parse_term(part.strip()) for part in text.split(",")])
 
 
+_PRODUCERS = {}  # name -> parse_producer's answer: a run asks for the same few names
+
+
 def parse_producer(name):
     """(impl, (major, minor), kind) of one producer name such as cpython-3.13-c."""
-    term = _parse_term(name)
-    if term.lo != term.hi or len(term.kinds) != 1:
-        raise ValueError("producer name %r must name one version and one kind" % name)
-    return term.impl, term.lo, term.kinds[0]
+    found = _PRODUCERS.get(name)
+    if found is None:
+        term = _parse_term(name)
+        if term.lo != term.hi or len(term.kinds) != 1:
+            raise ValueError("producer name %r must name one version and one kind" % name)
+        found = _PRODUCERS[name] = (term.impl, term.lo, term.kinds[0])
+    return found
 
 
 def from_points(points):

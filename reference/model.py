@@ -392,19 +392,23 @@ MAX_JSON_DEPTH = 500  # how deep an answer of the adapter protocol may nest
 
 def json_depth(doc):
     """How many levels of JSON objects and arrays doc nests (without recursion)."""
-    deepest = 0
-    stack = [(doc, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            items = node.values()
-        elif isinstance(node, list):
-            items = node
-        else:
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((item, depth + 1) for item in items)
-    return deepest
+    # Level by level: the depth is the number of levels holding a container.
+    depth = 0
+    level = [doc]
+    while True:
+        below = []
+        container = False
+        for node in level:
+            if isinstance(node, dict):
+                below.extend(node.values())
+                container = True
+            elif isinstance(node, list):
+                below.extend(node)
+                container = True
+        if not container:
+            return depth
+        depth += 1
+        level = below
 
 
 def _hex(raw):

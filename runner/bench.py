@@ -1,175 +1,271 @@
-"""The runner's speed, measured in one go: ``python -m picklespec.runner.bench``.
+"""The runner's speed, end to end: ``python -m picklespec.runner.bench``.
 
 Theory of operation
 -------------------
-Three figures, against the goals the runner is built for (a 2-core machine):
+Two runs are measured against their goals, each as the user runs it:
+``picklespec run`` in a child process, reports included, started and waited
+for here.
 
-1. the whole corpus against the three built-in targets (reference,
-   cpython-c, cpython-py), cross matrix included: goal under 10 s;
-2. the whole corpus against every interpreter found on this machine
-   (``all-interpreters``: CPython 2.7, 3.6-3.13, C and pure Python, PyPy)
-   plus the reference: goal under 60 s;
-3. the cost of a case through a worker process against the same checks with
-   the worker's code called in this process: goal at most 2x.
+==================  ========================================  ===================
+run                 what                                      goal
+==================  ========================================  ===================
+default             ``picklespec run`` (reference, cpython-c,  4 s wall (2 cores)
+                    cpython-py on this interpreter)
+machine             ``picklespec run --target reference        30 s wall, 1 GB RSS
+                    --target all-interpreters`` (CPython 2.7,
+                    3.6-3.13 x C and pure Python, PyPy)
+==================  ========================================  ===================
 
-For the first two, starting the targets, running the checks and writing the
-reports are timed apart, and reading the corpus (which ``picklespec run``
-does while the targets start) is shown on its own line.  The CPU time spent
-here and in the targets is shown too: on a machine busy with other work the
-wall-clock figures grow, the CPU figures do not.  The third runs the
-cpython-c checks alone (no cross, no reference) twice: once through the
-worker, once through `InProcess`, an adapter that answers each request by
-calling the worker's own handlers, so the difference is exactly the process
-boundary: the pipes, the JSON both ways, the second interpreter.
+For each, the wall time, the CPU time (the run and every target process it
+started: `os.wait4`'s usage of the child, which holds its waited-for
+children) and the peak RSS are printed: the peak of the largest single
+process, as ``/usr/bin/time -v`` reports it (what the goal is held to), and
+the peak of the whole process tree's sum, sampled from /proc every 0.1 s.
+On a shared machine the wall time follows the free CPU; the CPU time does
+not, so both are shown, with the load average before and after.
+
+The breakdown runs the same steps as ``picklespec run`` in a second child,
+timed one by one (`_phases`): reading the corpus, starting the targets, the
+checks, and writing the reports, each with its wall and CPU time (the
+targets' CPU apart).  ``--skip-machine`` leaves out the all-interpreters
+run, ``--no-breakdown`` the second child, ``--cold`` measures with the
+corpus cache (cases/cache.py) turned off; by default it is filled first, as
+any run after the first finds it.
 """
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 
-from .run import DEFAULT_TARGETS, execute
-from .targets import (find_interpreters, newest_per_family, open_target, open_targets, parse_target,
-                      parse_targets)
-
-GOALS = {"builtin": 10.0, "machine": 60.0, "ratio": 2.0}
-
-
-class InProcess:
-    """An adapter answering requests with the worker's handlers, in this process."""
-
-    pipelining = True
-    restarts = 0
-
-    def __init__(self, kind):
-        from . import worker
-
-        self.kind = kind
-        self.handlers = worker.HANDLERS
-
-    def pipeline(self, messages, timeout=None, stop=None, raw=False):
-        # Answers stay dicts: the run takes them so too, and in a process
-        # there is nothing to encode.
-        for index, message in enumerate(messages):
-            request = json.loads(message) if isinstance(message, str) else message
-            yield index, self.handlers[request["op"]](self.kind, request)
-
-    def request(self, message, timeout=None):
-        return next(self.pipeline([message]))[1]
-
-    def close(self):
-        pass
+GOALS = {
+    "default": {"wall": 4.0},
+    "machine": {"wall": 30.0, "rss_mb": 1024.0},
+}
+RUNS = {
+    "default": [],
+    "machine": ["--target", "reference", "--target", "all-interpreters"],
+}
+_RUN = "import sys; from picklespec.runner.cli import main; sys.exit(main())"
 
 
-def _timed(function, *args, **kwargs):
-    start = time.perf_counter()
-    value = function(*args, **kwargs)
-    return value, time.perf_counter() - start
+# -- measuring a child -------------------------------------------------------------
 
 
-def _write_reports(run):
+def _tree_rss(root):
+    """{pid: RSS in bytes} of a process and its descendants, from /proc."""
+    sizes = {}
+    stack = [root]
+    page = os.sysconf("SC_PAGE_SIZE")
+    while stack:
+        pid = stack.pop()
+        try:
+            with open("/proc/%d/statm" % pid) as f:
+                sizes[pid] = int(f.read().split()[1]) * page
+            for task in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                    stack.extend(int(p) for p in f.read().split())
+        except (OSError, ValueError, IndexError):
+            continue
+    return sizes
+
+
+class _Sampler(threading.Thread):
+    """The peak of `_tree_rss` while a process runs."""
+
+    def __init__(self, pid, every=0.1):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak = pid, every, 0
+        self.largest = (0, "")  # (RSS, command line) of the largest process seen
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.wait(self.every):
+            sizes = _tree_rss(self.pid)
+            self.peak = max(self.peak, sum(sizes.values()))
+            if sizes:
+                pid, size = max(sizes.items(), key=lambda item: item[1])
+                if size > self.largest[0]:
+                    self.largest = (size, _command(pid))
+
+
+def _command(pid):
     try:
-        from .reports import write_all
-    except ImportError:
-        return None
-    with tempfile.TemporaryDirectory() as directory:
-        return _timed(write_all, run, directory)[1]
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()[:100]
+    except OSError:
+        return "?"
+
+
+def measure(argv, env=None):
+    """Run argv to its end: {wall, cpu, rss_mb (largest process), tree_mb, status, output}."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+        sampler = _Sampler(process.pid)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        sampler.done.set()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read().decode("utf-8", "replace")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024.0,
+            "tree_mb": sampler.peak / 2.0 ** 20, "largest": sampler.largest[1],
+            "status": process.returncode, "output": output}
+
+
+# -- the breakdown, in a child: the steps of picklespec run, timed ------------------
 
 
 def _cpu():
-    """(this process, its finished children): CPU seconds so far."""
     import resource
 
     own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-def _matrix(cases, specs, label, goal, out):
-    cpu_before = _cpu()
-    targets, started = _timed(open_targets, specs)
-    oracle = next((t for t in targets if t.spec.kind == "reference"), None)
+def _phases(targets):
+    """Time picklespec run's steps one by one; a JSON line on stdout."""
+    from picklespec.cases.corpus import load_corpus
+
+    from .reports import write_all
+    from .run import DEFAULT_TARGETS, execute
+    from .targets import open_targets, parse_targets
+
+    steps = {}
+    mark = [time.perf_counter(), _cpu()]
+
+    def step(name):
+        now, cpu = time.perf_counter(), _cpu()
+        steps[name] = {"wall": now - mark[0], "cpu": cpu[0] - mark[1][0], "targets_cpu": cpu[1] - mark[1][1]}
+        mark[:] = [now, cpu]
+
+    corpus = load_corpus(None)
+    step("corpus read")
+    started = open_targets(parse_targets(targets or DEFAULT_TARGETS))
+    step("targets started")
     try:
-        stats = {}
-        run, seconds = _timed(execute, cases, targets, oracle=oracle, stats=stats)
+        run = execute(corpus.cases, started)
     finally:
-        for target in targets:
+        for target in started:
             target.close()
-    requests = sum(stats.get("requests", {}).values())
-    host, children = (after - before for after, before in zip(_cpu(), cpu_before))
-    reports = _write_reports(run)
-    verdict = "meets" if seconds < goal else "MISSES"
-    out.write("%s: %d targets\n" % (label, len(targets)))
-    out.write("  started in %.2f s; checks %.2f s (%s the %.0f s goal): %d requests in %d rounds, "
-              "%d results, %.0f requests/s\n" % (started, seconds, verdict, goal, requests,
-                                                  stats.get("rounds", 0), len(run.results),
-                                                  requests / seconds if seconds else 0))
-    out.write("  CPU time: %.2f s here, %.2f s in the targets (%.2f s of work per CPU)\n" % (
-        host, children, (host + children) / (os.cpu_count() or 1)))
-    if reports is not None:
-        out.write("  reports written in %.2f s\n" % reports)
-    out.write("  run + start + reports: %.2f s\n" % (started + seconds + (reports or 0)))
-    return seconds
+    step("checks")
+    with tempfile.TemporaryDirectory() as folder:
+        write_all(run, folder)
+        step("reports")
+    sys.stdout.write(json.dumps({"steps": steps, "cells": len(run.results), "cases": len(corpus.cases),
+                                 "targets": len(started)}) + "\n")
+    return 0
 
 
-def _per_case(cases, out):
-    [spec] = parse_target("cpython-c")
-    target = open_target(spec)
-    try:
-        through, worker_seconds = _timed(execute, cases, [target], cross=False, oracle_problem="bench")
-    finally:
-        target.close()
-    inside = open_target(spec)
-    inside.adapter.close()
-    inside.adapter = InProcess("c")
-    local, local_seconds = _timed(execute, cases, [inside], cross=False, oracle_problem="bench")
-    same = {r.key: r.outcome for r in through.results} == {r.key: r.outcome for r in local.results}
-    ratio = worker_seconds / local_seconds if local_seconds else float("inf")
-    out.write("per case (cpython-c, %d cases, %d results%s):\n" % (
-        len(cases), len(through.results), "" if same else ", RESULTS DIFFER"))
-    out.write("  through a worker %.3f ms, in process %.3f ms: %.2fx (%s the %.0fx goal)\n" % (
-        1000 * worker_seconds / len(cases), 1000 * local_seconds / len(cases), ratio,
-        "meets" if ratio <= GOALS["ratio"] else "MISSES", GOALS["ratio"]))
-    return ratio
+# -- the report -----------------------------------------------------------------------
+
+
+def _load():
+    return " ".join("%.1f" % x for x in os.getloadavg())
+
+
+def _verdict(value, goal):
+    return "goal met" if value <= goal else "NOT met"
+
+
+def bench_run(name, env, out, breakdown=True, keep=None):
+    """Measure one run (end to end, then its breakdown); the figures.
+
+    The run's reports go to `keep`/NAME when given (to compare runs), else
+    to a temporary folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        if keep:
+            folder = os.path.join(keep, name)
+        argv = [sys.executable, "-c", _RUN, "run", "-q", "--report-dir", folder] + RUNS[name]
+        load = _load()
+        figures = measure(argv, env)
+    goals = GOALS[name]
+    out.write("%s: picklespec run %s(load average before %s, after %s)\n" % (
+        name, " ".join(RUNS[name]) + " " if RUNS[name] else "", load, _load()))
+    cells = _cells(figures["output"])
+    if figures["status"] not in (0, 1):
+        out.write("  the run failed (exit %s):\n%s\n" % (figures["status"], figures["output"][-2000:]))
+    out.write("  %s cells, exit status %s\n" % (cells if cells is not None else "?", figures["status"]))
+    out.write("  wall %.2f s (goal %.0f s: %s); CPU %.2f s, run and targets (%.2f s per core)\n" % (
+        figures["wall"], goals["wall"], _verdict(figures["wall"], goals["wall"]), figures["cpu"],
+        figures["cpu"] / (os.cpu_count() or 1)))
+    rss = "  peak RSS %.0f MB, the largest process" % figures["rss_mb"]
+    if "rss_mb" in goals:
+        rss += " (goal %.0f MB: %s)" % (goals["rss_mb"], _verdict(figures["rss_mb"], goals["rss_mb"]))
+    out.write(rss + "; %.0f MB, the whole process tree\n" % figures["tree_mb"])
+    out.write("  largest process seen: %s\n" % figures["largest"])
+    if breakdown:
+        targets = [a for a in RUNS[name] if a != "--target"]
+        child = subprocess.run([sys.executable, "-m", "picklespec.runner.bench", "--phases"] + targets,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            found = json.loads(child.stdout.decode().strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            out.write("  breakdown failed: %s\n" % child.stderr.decode("utf-8", "replace")[-2000:])
+        else:
+            figures["steps"] = found["steps"]
+            out.write("  breakdown (a second run, each step timed; wall / CPU here / CPU of the targets):\n")
+            for step, value in found["steps"].items():
+                out.write("    %-16s %6.2f s / %6.2f s / %6.2f s\n" % (
+                    step, value["wall"], value["cpu"], value["targets_cpu"]))
+    out.flush()
+    return figures
+
+
+def _cells(output):
+    for line in reversed(output.splitlines()):
+        words = line.split()
+        if len(words) > 1 and words[1] == "cells," and words[0].isdigit():
+            return int(words[0])
+    return None
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m picklespec.runner.bench",
-                                     description="Time picklespec run: built-in targets, every "
-                                                 "interpreter on this machine, worker vs in-process.")
-    parser.add_argument("--corpus", action="append", metavar="PATH", help="case files or folders")
+    parser = argparse.ArgumentParser(
+        prog="python -m picklespec.runner.bench",
+        description="Time picklespec run end to end (the default targets, and every interpreter "
+                    "on this machine) against the speed goals, with a breakdown per step.")
     parser.add_argument("--skip-machine", action="store_true", help="leave out the all-interpreters run")
     parser.add_argument("--reports", nargs="?", const="", metavar="RUN_JSON",
                         help="time only the writing of the reports, of RUN_JSON or of a synthetic "
                              "run of 40 targets (runner/reports/bench.py)")
+    parser.add_argument("--no-breakdown", action="store_true", help="leave out the per-step second run")
+    parser.add_argument("--cold", action="store_true", help="with the corpus cache turned off")
+    parser.add_argument("--report-dir", metavar="DIR",
+                        help="keep the runs' reports in DIR/default and DIR/machine")
+    parser.add_argument("--phases", nargs="*", metavar="TARGET", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.reports is not None:
         from .reports import bench as reports_bench
 
         return reports_bench.main([args.reports] if args.reports else [])
+    if args.phases is not None:
+        return _phases(args.phases)
     out = sys.stdout
-    from picklespec.cases.corpus import load_corpus
+    env = dict(os.environ)
+    if args.cold:
+        env["PICKLESPEC_NO_CACHE"] = "1"
+    else:
+        from picklespec.cases.cache import default_cache
+        from picklespec.cases.corpus import load_corpus
 
-    corpus, seconds = _timed(load_corpus, args.corpus or None)
-    if corpus.problems:
-        out.write("the corpus has %d problems; fix them first (picklespec cases check)\n"
-                  % len(corpus.problems))
-        return 2
-    counts = {}
-    for case in corpus.cases:
-        counts[case.classification] = counts.get(case.classification, 0) + 1
-    out.write("machine: %d CPUs, load average %s\n" % (
-        os.cpu_count() or 0, " ".join("%.2f" % x for x in os.getloadavg())))
-    out.write("corpus: %d cases (%s), read in %.2f s\n" % (
-        len(corpus.cases), ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())), seconds))
-    _matrix(corpus.cases, parse_targets(DEFAULT_TARGETS), "built-in targets", GOALS["builtin"], out)
-    if not args.skip_machine:
-        families = newest_per_family(find_interpreters())
-        out.write("found: %s\n" % ", ".join("%s (%s)" % (i.family, "+".join(i.kinds)) for i in families))
-        _matrix(corpus.cases, parse_targets(["reference", "all-interpreters"]),
-                "every interpreter on this machine", GOALS["machine"], out)
-    _per_case(corpus.cases, out)
+        store = default_cache()
+        if store is not None:
+            load_corpus(None, cache=store)  # fill it, as the first run after a change does
+    out.write("machine: %d CPUs; corpus cache %s\n" % (
+        os.cpu_count() or 0, "off" if args.cold or env.get("PICKLESPEC_NO_CACHE") else "warm"))
+    met = True
+    for name in ["default"] + ([] if args.skip_machine else ["machine"]):
+        figures = bench_run(name, env, out, breakdown=not args.no_breakdown, keep=args.report_dir)
+        goals = GOALS[name]
+        met = met and figures["wall"] <= goals["wall"] and figures["rss_mb"] <= goals.get("rss_mb", 1e9)
+    out.write("all goals met\n" if met else "some goals NOT met\n")
     return 0
 
 

@@ -50,7 +50,7 @@ FORMAT = "picklespec-run/2"  # what run.json is written as
 READABLE = ("picklespec-run/1", FORMAT)  # what Run.from_dict reads
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)  # a run holds hundreds of thousands
 class Result:
     case: str  # the case id
     check: str  # one of CHECKS

@@ -17,7 +17,8 @@ is read once per consumer), and gives each target its share as one
 pipelined batch.  The batches of all targets run at once, one thread each
 (``--jobs`` at a time), against worker processes that stay up for the whole
 run.  Answers are kept as the lines they came in (a fraction of the memory
-of the decoded JSON) and decoded once a round, when the checks take them.
+of the decoded JSON) and decoded once a round, when the checks take them;
+a decoded answer is let go as soon as the last check of the round has it.
 Answers go back to the checks, which judge them or ask for the next
 round: the dump checks' bytes are read by the reference (dump-readable) and
 by every consumer (cross) in the second round.
@@ -279,18 +280,14 @@ def _feed(active, cache, last=False, clock=None, out=None):
     With `last`, checks whose answers are not all in are dropped.
     """
     following = []
-    decoded = {}  # each answer decoded once a round, however many checks take it
+    decoded = _Decoded(cache, active)
     for gen, request in active:
         calls = request if isinstance(request, list) else [request]
         if any(call.key not in cache for call in calls):
             gen.close()
+            decoded.skip(calls)
             continue
-        answers = []
-        for call in calls:
-            answer = decoded.get(call.key)
-            if answer is None:
-                answer = decoded[call.key] = _decoded(cache[call.key], call)
-            answers.append(answer)
+        answers = [decoded.take(call) for call in calls]
         _timed_advance(gen, answers if isinstance(request, list) else answers[0], following,
                        clock or Clock(), out if out is not None else [],
                        sum(clock.request(call.key) for call in calls) if clock else 0.0)
@@ -299,6 +296,42 @@ def _feed(active, cache, last=False, clock=None, out=None):
             gen.close()
         return []
     return following
+
+
+class _Decoded:
+    """A round's answers, each decoded once however many checks take it, and
+    let go when the last of them has: a round of a 20-target run holds far
+    more decoded JSON than fits in memory at once."""
+
+    def __init__(self, cache, active):
+        self.cache = cache
+        self.values = {}
+        self.left = {}  # key -> the calls of this round still to take it
+        for _, request in active:
+            for call in request if isinstance(request, list) else [request]:
+                self.left[call.key] = self.left.get(call.key, 0) + 1
+
+    def take(self, call):
+        key = call.key
+        answer = self.values.get(key)
+        if answer is None:
+            answer = _decoded(self.cache[key], call)
+        self._taken(key, answer)
+        return answer
+
+    def skip(self, calls):
+        for call in calls:
+            self._taken(call.key, self.values.get(call.key))
+
+    def _taken(self, key, answer):
+        left = self.left[key] - 1
+        if left:
+            self.left[key] = left
+            if answer is not None:
+                self.values[key] = answer
+        else:
+            del self.left[key]
+            self.values.pop(key, None)
 
 
 def _decoded(answer, call):

@@ -210,10 +210,19 @@ def _with_hooks(cls, hooks, attributes=None):
     whose instances take them too.
     """
     if isinstance(cls, type):
-        namespace = dict((name, (lambda hook: lambda self, *args: hook(*args))(hook))
-                         for name, hook in hooks.items())
-        namespace.update(attributes or {})
-        return type(cls.__name__, (cls,), namespace)
+        attributes = attributes or {}
+        key = (cls, tuple(sorted((name, id(v)) for name, v in hooks.items())),
+               tuple(sorted((name, id(v)) for name, v in attributes.items())))
+        made = _CLASSES.get(key)
+        if made is None:
+            namespace = dict((name, (lambda hook: lambda self, *args: hook(*args))(hook))
+                             for name, hook in hooks.items())
+            namespace.update(attributes)
+            if len(_CLASSES) >= 64:
+                _CLASSES.clear()
+            # The class holds the hooks and attributes, so the ids in its key stay theirs.
+            made = _CLASSES[key] = type(cls.__name__, (cls,), namespace)
+        return made
 
     def make(*args, **kwargs):
         obj = cls(*args, **kwargs)
@@ -224,6 +233,9 @@ def _with_hooks(cls, hooks, attributes=None):
                 setattr(obj, "find_global", hook)
         return obj
     return make
+
+
+_CLASSES = {}  # (class, hooks, attributes) -> the subclass made for them: made once
 
 
 def _named(text):
@@ -250,7 +262,13 @@ _MODELS = {}  # tagged JSON text -> model value, for the latest objects
 
 
 def _model_of(document):
-    """The model value of a tagged-JSON object, decoded once for all protocols.
+    """The model value of a tagged-JSON object (see `_decoded_object`)."""
+    return _decoded_object(document)[0]
+
+
+def _decoded_object(document):
+    """(model value, whether it holds a persistent id) for a tagged-JSON
+    object, decoded once for all protocols.
 
     The runner asks for the same object at every protocol in a row; the
     model value is only read (materialize makes fresh objects from it each
@@ -259,7 +277,11 @@ def _model_of(document):
     key = json.dumps(document, sort_keys=True)
     value = _MODELS.get(key)
     if value is None:
-        value = model.from_json(document)
+        # A persistent id is a "persistent" node: an object without one needs
+        # no persistent_id hook (a Python call per object pickled, which is
+        # most of a C pickler's time), and Python 3's picklers write the same
+        # bytes without it.
+        value = (model.from_json(document), '"persistent"' in key)
         if len(_MODELS) >= 8:
             _MODELS.clear()
         _MODELS[key] = value
@@ -271,7 +293,7 @@ def dump(kind, request):
     protocol = int(request.get("protocol", 0))
     options = request.get("options") or {}
     try:
-        value = _model_of(request["object"])
+        value, persistent = _decoded_object(request["object"])
         obj = model.materialize(value, buffer=_make_buffer)
     except Exception as exc:
         # The object cannot exist here (a class this version lacks): not a
@@ -287,7 +309,10 @@ def dump(kind, request):
         kwargs["buffer_callback"] = collect
     if "fix_imports" in options and not PY2:
         kwargs["fix_imports"] = options["fix_imports"] == "true"
-    hooks = {"persistent_id": _persistent_id}
+    # Python 2's cPickle memoizes differently once a persistent_id is set,
+    # and the expected streams of 2.7's picklers were written with it: there
+    # the hook stays.
+    hooks = {"persistent_id": _persistent_id} if persistent or PY2 else {}
     if "reducer_override" in options:
         if sys.version_info < (3, 8):
             return {"ok": False, "kind": "unsupported",
@@ -511,6 +536,39 @@ def _memory_kept(limit=256 * 1024 * 1024):
     return resident > limit
 
 
+PYPY = hasattr(sys, "pypy_version_info")
+_GROWTH = 64 * 1024 * 1024
+_COLLECT_AT = [2 * _GROWTH]  # the resident size past which PyPy's heap is collected
+
+
+def _collect_if_grown():
+    """Give PyPy's heap back after a failure that filled it.
+
+    A dump that fails at the recursion limit (the deep fixtures) leaves
+    hundreds of megabytes of frames behind in PyPy, which its collector
+    takes back only at its next major collection, so the worker's size
+    would keep growing.  When the resident size has grown by more than
+    _GROWTH since the last collection, one is run now.  It changes no answer
+    (the corpus holds no finalizers or weak references that could see it).
+    """
+    resident = _resident()
+    if resident is None or resident < _COLLECT_AT[0]:
+        return
+    import gc
+
+    gc.collect()
+    _COLLECT_AT[0] = (_resident() or resident) + _GROWTH
+
+
+def _resident():
+    """This process's resident size in bytes, None where it cannot be read."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (IOError, OSError, ValueError, IndexError):
+        return None
+
+
 def serve(kind, stdin, stdout):
     """Answer requests until stdin closes."""
     for line in iter(stdin.readline, b""):
@@ -531,6 +589,8 @@ def serve(kind, stdin, stdout):
         if answer.get("exception") == "MemoryError" and _memory_kept():
             # What was allocated did not all come back: ask for a fresh process.
             answer["restart"] = True
+        elif PYPY and answer.get("ok") is False:
+            _collect_if_grown()
         try:
             text = json.dumps(answer, sort_keys=True)
         except TOO_DEEP as exc:

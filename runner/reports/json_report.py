@@ -24,6 +24,7 @@ target loaded from an ill-formed stream) is written as its JSON escape
 ``\\udc80``, which reads back as the same string.
 """
 
+import dataclasses
 import json
 
 from ..results import FORMAT, Result, Run
@@ -41,7 +42,7 @@ def cut(text):
     return text[:MAX_TEXT] + "... [cut: %d characters in all]" % len(text)
 
 
-_FIELDS = sorted(f for f in vars(Result("c", "load", "t", None, "pass")))
+_FIELDS = sorted(f.name for f in dataclasses.fields(Result))
 _STRING = json.encoder.encode_basestring  # ensure_ascii=False, as _LINE
 
 
@@ -59,10 +60,9 @@ def result_line(result):
     Written field by field rather than through a dict: the largest report
     has a line per cell.
     """
-    fields = vars(result)
     parts = []
     for name in _FIELDS:
-        value = fields[name]
+        value = getattr(result, name)
         if name == "protocol":
             parts.append('"protocol": ' + ("null" if value is None else repr(value)))
         elif value is not None and value != "":
