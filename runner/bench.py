@@ -170,7 +170,9 @@ def _load():
     return " ".join("%.1f" % x for x in os.getloadavg())
 
 
-def _verdict(value, goal):
+def _verdict(value, goal, failed=False):
+    if failed:
+        return "NOT met: the run failed"
     return "goal met" if value <= goal else "NOT met"
 
 
@@ -189,15 +191,18 @@ def bench_run(name, env, out, breakdown=True, keep=None):
     out.write("%s: picklespec run %s(load average before %s, after %s)\n" % (
         name, " ".join(RUNS[name]) + " " if RUNS[name] else "", load, _load()))
     cells = _cells(figures["output"])
-    if figures["status"] not in (0, 1):
+    # A run that printed no cell count did not run the corpus (a traceback,
+    # a usage error): its times measure nothing, and no goal is met by it.
+    figures["failed"] = figures["status"] not in (0, 1) or cells is None
+    if figures["failed"]:
         out.write("  the run failed (exit %s):\n%s\n" % (figures["status"], figures["output"][-2000:]))
     out.write("  %s cells, exit status %s\n" % (cells if cells is not None else "?", figures["status"]))
     out.write("  wall %.2f s (goal %.0f s: %s); CPU %.2f s, run and targets (%.2f s per core)\n" % (
-        figures["wall"], goals["wall"], _verdict(figures["wall"], goals["wall"]), figures["cpu"],
+        figures["wall"], goals["wall"], _verdict(figures["wall"], goals["wall"], figures["failed"]), figures["cpu"],
         figures["cpu"] / (os.cpu_count() or 1)))
     rss = "  peak RSS %.0f MB, the largest process" % figures["rss_mb"]
     if "rss_mb" in goals:
-        rss += " (goal %.0f MB: %s)" % (goals["rss_mb"], _verdict(figures["rss_mb"], goals["rss_mb"]))
+        rss += " (goal %.0f MB: %s)" % (goals["rss_mb"], _verdict(figures["rss_mb"], goals["rss_mb"], figures["failed"]))
     out.write(rss + "; %.0f MB, the whole process tree\n" % figures["tree_mb"])
     out.write("  largest process seen: %s\n" % figures["largest"])
     if breakdown:
@@ -264,7 +269,8 @@ def main(argv=None):
     for name in ["default"] + ([] if args.skip_machine else ["machine"]):
         figures = bench_run(name, env, out, breakdown=not args.no_breakdown, keep=args.report_dir)
         goals = GOALS[name]
-        met = met and figures["wall"] <= goals["wall"] and figures["rss_mb"] <= goals.get("rss_mb", 1e9)
+        met = (met and not figures["failed"] and figures["wall"] <= goals["wall"]
+               and figures["rss_mb"] <= goals.get("rss_mb", 1e9))
     out.write("all goals met\n" if met else "some goals NOT met\n")
     return 0
 

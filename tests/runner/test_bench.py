@@ -33,3 +33,17 @@ def test_measure_reports_the_largest_process_and_the_grandchildren_cpu():
 def test_cells_reads_the_summary_line_of_picklespec_run():
     assert bench._cells("a\n38526 cells, 249 failing\nreports: x\n") == 38526
     assert bench._cells("nothing ran\n") is None
+
+
+def test_a_run_that_crashed_meets_no_goal(monkeypatch, capsys):
+    # As a picklespec run that dies at start-up: fast, exit 1, no cell count.
+    crashed = {"wall": 0.3, "cpu": 0.3, "rss_mb": 40.0, "tree_mb": 40.0, "status": 1,
+               "output": "Traceback (most recent call last):\nImportError: x\n", "largest": "python"}
+    monkeypatch.setattr(bench, "measure", lambda argv, env=None: dict(crashed))
+    import io
+    out = io.StringIO()
+    figures = bench.bench_run("machine", {}, out, breakdown=False)
+    text = out.getvalue()
+    assert figures["failed"]
+    assert "the run failed" in text and "ImportError" in text
+    assert "goal met" not in text.replace("NOT met", "")
