@@ -169,7 +169,7 @@ def loaded(answer, expected_json, expected, python2=False, projections=(), strea
                 if got == unresolved:
                     return Loaded(True, actual, projection=("unresolved-globals",))
                 needed = compare_projected(unresolved, got, projections)
-                if needed:
+                if needed is not None:  # () is equal as given: no projection besides
                     return Loaded(True, actual, projection=("unresolved-globals",) + needed)
                 try:
                     return Loaded(False, actual, "a different object than the stream builds with "
