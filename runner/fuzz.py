@@ -66,6 +66,7 @@ __all__ = ["Outcome", "Fuzzer", "main", "DEFAULT_OUT"]
 DEFAULT_OUT = os.path.join("reports", "runs", "fuzz-latest")
 DEFAULT_TIMEOUT = 5.0
 BATCH = 256
+STOP_GRACE = 5.0  # seconds a stopped batch's threads get to leave it
 PROBE_WINDOW = 16  # probes sent at once when a target is behind a process boundary
 _RAW_PROBES = 30  # inputs of a kind whose deciding opcode is found before sampling starts
 
@@ -297,7 +298,7 @@ class Fuzzer:
         except BaseException:
             self._stop.set()  # the adapters leave the batch within 0.2 s
             for thread in threads:
-                thread.join()
+                thread.join(STOP_GRACE)  # one that does not is left (a daemon): closing kills its target
             raise
         for t in self.targets:
             got = answers.get(t.name) or []

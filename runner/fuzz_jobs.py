@@ -23,6 +23,24 @@ from .fuzz import Fuzzer, UsageError, _InProcess, _limit_own_memory, open_fuzz_t
 
 __all__ = ["run_jobs"]
 
+JOB_GRACE = 30.0  # seconds a stopped job gets to send what it found before it is ended
+
+
+def _end(workers, states):
+    """End the jobs that have not reported since the stop (SIGTERM, then SIGKILL).
+
+    A job's targets run in sessions of their own and see their input close
+    when the job is gone.  What such a job found is lost; the run says it
+    was interrupted."""
+    for w in workers:
+        if w.is_alive():
+            w.terminate()
+    for w in workers:
+        w.join(timeout=5)
+        if w.is_alive():
+            w.kill()
+            w.join(timeout=5)
+
 
 def _job(queue, job, jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, seconds,
          dumps):
@@ -96,7 +114,7 @@ def run_jobs(jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, 
     for w in workers:
         w.start()
     totals = _Totals(jobs, start)
-    states, interrupted = {}, False
+    states, interrupted, stopped_at = {}, False, None
     while len(states) < jobs:
         try:  # a Ctrl-C (or SIGTERM) may come at any point of a message's handling
             try:
@@ -104,6 +122,9 @@ def run_jobs(jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, 
             except queues.Empty:
                 if all(not w.is_alive() for w in workers) and messages.empty():
                     break  # a job died without a word
+                if stopped_at is not None and time.monotonic() - stopped_at > JOB_GRACE:
+                    _end(workers, states)  # stopped, and silent since: a stop must end the run
+                    break
                 continue
             if message[0] == "progress":
                 totals.parts[message[1]] = message[2:]
@@ -113,6 +134,7 @@ def run_jobs(jobs, specs, in_process, timeout, seed, seeds, exceptions, inputs, 
                 states[message[1]["job"]] = message[1]
         except KeyboardInterrupt:
             interrupted = True
+            stopped_at = time.monotonic()
             for w in workers:
                 if w.is_alive():
                     os.kill(w.pid, signal.SIGINT)
