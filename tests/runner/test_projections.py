@@ -1,6 +1,5 @@
 """Projections: each rewrites tagged JSON on both sides, and a match says which it needed."""
 
-
 import pytest
 
 from picklespec.reference import model
