@@ -29,10 +29,13 @@ is written with ``complete`` false (the reports are written atomically), and
 the exit status is 130.  SIGTERM takes the same path and exits 143
 (runner/stopping.py).
 
-The cases are taken a chunk at a time (a tenth of the corpus; 25 with
-``--fail-fast``, which stops after the chunk holding the first failure that
-counts), so the progress line can count judged cells and estimate the time
-left.  Which cases run is decided by cases/selection.py (``--case``, ``-k``,
+The cases are taken a chunk at a time (a tenth of the corpus, every tenth
+case so that each chunk is as much work; 25 with ``--fail-fast``, which
+stops after the chunk holding the first failure that counts), so the
+progress line can count judged cells and estimate the time left.  A chunk's
+first round is judged in a thread of its own while the targets answer the
+next chunk, so the judging and the targets' work overlap; its later rounds
+(few) are asked before the next chunk's.  Which cases run is decided by cases/selection.py (``--case``, ``-k``,
 ``--kind``); ``--check`` keeps the cells of the checks named.
 
 The run is judged against the shipped expectations (the published run's
@@ -137,7 +140,8 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     (runner/timing.py) times each cell's ``seconds``; a new Clock by default.
 
     The cases are checked `chunk` at a time (default: a tenth of them, at
-    least 100), so progress can count judged cells.  `stop_after(result)`,
+    least 100; every n-th case, so each chunk is as much work), so progress
+    can count judged cells.  `stop_after(result)`,
     if given, ends the run after the chunk in which it first holds
     (``--fail-fast``); the run is then complete but narrowed, and says so in
     its notes.
@@ -153,7 +157,11 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     stop = stop or threading.Event()
     clock = clock or Clock()
     size = chunk or max(100, -(-len(cases) // 10))
-    chunks = [_Chunk(cases[first:first + size]) for first in range(0, len(cases), size)]
+    # Every n-th case in each chunk: the corpus is sorted by file, and the
+    # dump cases (the most work per case) come first; chunks of equal work
+    # keep the targets' answering and the judging overlapped throughout.
+    n = -(-len(cases) // size)
+    chunks = [_Chunk(cases[first::n]) for first in range(n)]
     out = run.results
     cache = {}
     asking = _Asking(cache, jobs, stop, clock, stats)
