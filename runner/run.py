@@ -29,14 +29,15 @@ is written with ``complete`` false (the reports are written atomically), and
 the exit status is 130.  SIGTERM takes the same path and exits 143
 (runner/stopping.py).
 
-The cases are taken a chunk at a time (a tenth of the corpus, every tenth
-case so that each chunk is as much work; 25 with ``--fail-fast``, which
-stops after the chunk holding the first failure that counts), so the
-progress line can count judged cells and estimate the time left.  A chunk's
-first round is judged in a thread of its own while the targets answer the
-next chunk, so the judging and the targets' work overlap; its later rounds
-(few) are asked before the next chunk's.  Which cases run is decided by cases/selection.py (``--case``, ``-k``,
-``--kind``); ``--check`` keeps the cells of the checks named.
+The cases are taken a chunk at a time, in corpus order (about a tenth of
+the work; 25 cases with ``--fail-fast``, which stops after the chunk
+holding the first failure that counts), so the progress line can count
+judged cells and estimate the time left.  A chunk's first round is judged
+in a thread of its own while the targets answer the next chunk, so the
+judging and the targets' work overlap; its later rounds (few) are asked
+before the next chunk's.  Which cases run is decided by
+cases/selection.py (``--case``, ``-k``, ``--kind``); ``--check`` keeps the
+cells of the checks named.
 
 The run is judged against the shipped expectations (the published run's
 baseline.json, runner/baseline.py says how), or ``--baseline FILE``: the
@@ -140,9 +141,9 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     (round, target, requests, seconds) for each batch.  `clock`
     (runner/timing.py) times each cell's ``seconds``; a new Clock by default.
 
-    The cases are checked `chunk` at a time (default: a tenth of them, at
-    least 100; every n-th case, so each chunk is as much work), so progress
-    can count judged cells.  `stop_after(result)`,
+    The cases are checked `chunk` at a time (default: about a tenth of the
+    work, at least 25 cases; `_chunked`), so progress can count judged
+    cells.  `stop_after(result)`,
     if given, ends the run after the chunk in which it first holds
     (``--fail-fast``); the run is then complete but narrowed, and says so in
     its notes.
@@ -157,12 +158,7 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
         run.notes.append("dump-readable not checked: %s" % oracle_problem)
     stop = stop or threading.Event()
     clock = clock or Clock()
-    size = chunk or max(100, -(-len(cases) // 10))
-    # Every n-th case in each chunk: the corpus is sorted by file, and the
-    # dump cases (the most work per case) come first; chunks of equal work
-    # keep the targets' answering and the judging overlapped throughout.
-    n = -(-len(cases) // size)
-    chunks = [_Chunk(cases[first::n]) for first in range(n)]
+    chunks = [_Chunk(part) for part in _chunked(cases, chunk, protocols)]
     out = run.results
     cache = {}
     asking = _Asking(cache, jobs, stop, clock, stats)
@@ -207,6 +203,35 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     for name, why in unjudged(run, targets):
         run.notes.append("%s: %s" % (name, why))
     return run
+
+
+def _chunked(cases, size, protocols):
+    """The cases in chunks, in corpus order: `size` cases each when given,
+    else about a tenth of the work each (at least 25 cases).
+
+    A dump case asks each target about twice per protocol (its dump, its
+    stream loaded), other cases once, and the dump cases come first in the
+    corpus: chunks of equal work keep the targets' answering and the judging
+    overlapped throughout.  The order stays the corpus's, so every target
+    gets its requests in the same order in every run: PyPy writes an
+    instance's attributes in the order of the instances of its class made
+    before it (pypy/pypy#5436), so a worker's answers may depend on it.
+    """
+    if size:
+        return [cases[first:first + size] for first in range(0, len(cases), size)]
+    weights = [1 + 2 * len(case_protocols(case, protocols)) if case.classification == "dump" else 1
+               for case in cases]
+    share = sum(weights) / 10.0
+    chunks, part, work = [], [], 0
+    for case, weight in zip(cases, weights):
+        part.append(case)
+        work += weight
+        if work >= share and len(part) >= 25:
+            chunks.append(part)
+            part, work = [], 0
+    if part:
+        chunks.append(part)
+    return chunks
 
 
 class _ticker:
