@@ -614,6 +614,14 @@ def _locks():
 RLOCK, LOCK, CONDITION = _locks()
 
 
+def _plain_holding(value):
+    """Plain(a=value), made as an unpickler makes it (cls.__new__, then the
+    state): a third of the time of calling Plain, 100,000 times over."""
+    obj = object.__new__(Plain)
+    obj.__dict__["a"] = value
+    return obj
+
+
 def _deep(depth, wrap):
     value = None
     for _ in range(depth):
@@ -632,7 +640,7 @@ _LAZY = {
     "DEEP_LIST": lambda: _deep(100000, lambda v: [v]),
     "DEEP_TUPLE": lambda: _deep(100000, lambda v: (v,)),
     "DEEP_DICT": lambda: _deep(100000, lambda v: {"a": v}),
-    "DEEP_INSTANCE": lambda: _deep(100000, lambda v: Plain(a=v)),
+    "DEEP_INSTANCE": lambda: _deep(100000, _plain_holding),
 }
 
 if sys.version_info >= (3, 7):
