@@ -151,14 +151,39 @@ class CorpusPlugin:
 
         return case_protocols(case, self.config.getoption("picklespec_protocol") or None)
 
-    def targets(self):
+    def start_targets(self):
+        """Start the targets in the background: a Future of the started ones."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from . import targets
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picklespec-targets")
+        try:
+            return pool.submit(targets.open_targets, self.specs)
+        finally:
+            pool.shutdown(wait=False)
+
+    def targets(self, starting):
+        """The started targets (closed when pytest ends), once they have said hello."""
         from . import targets
 
         try:
-            self.opened = targets.open_targets(self.specs)
+            self.opened = starting.result()
         except targets.UsageError as exc:
             raise Corpus.CollectError("picklespec: %s" % exc) from None
         return self.opened
+
+    @staticmethod
+    def discard(starting):
+        """Close the targets being started once they are, without waiting for them."""
+        starting.add_done_callback(_close_started)
+
+
+def _close_started(future):
+    if future.cancelled() or future.exception() is not None:
+        return  # none started (open_targets closes those it started before an error)
+    for target in future.result():
+        target.close()
 
 
 def item_name(case_id, protocol, target_name):
@@ -173,16 +198,28 @@ class Corpus(pytest.Collector):
     plugin = None
 
     def collect(self):
-        cases = self.plugin.cases()  # a broken corpus stops us before any target starts
-        targets = self.plugin.targets()
-        known, where = self.plugin.expectations()
+        # The targets start while the corpus and the expectations are read;
+        # a broken corpus is still the error reported, and closes them.
+        starting = self.plugin.start_targets()
+        try:
+            cases = self.plugin.cases()
+            known, where = self.plugin.expectations()
+        except BaseException:
+            self.plugin.discard(starting)
+            raise
+        targets = self.plugin.targets(starting)
+        marks = {name: getattr(pytest.mark, name) for name in MARKERS}
         items = []
         for case in cases:
+            mark = marks[case.classification.replace("-", "_")]
             for protocol in self.plugin.protocols(case):
                 for target in targets:
                     item = CaseItem.from_parent(self, name=item_name(case.id, protocol, target.name),
                                                 case=case, protocol=protocol, target=target)
-                    item.expect(known.get((case.id, target.name), ()), where)
+                    item.add_marker(mark)
+                    entries = known.get((case.id, target.name))
+                    if entries:
+                        item.expect(entries, where)
                     items.append(item)
         return items
 
@@ -207,7 +244,6 @@ class CaseItem(pytest.Item):
         self.target = target
         self.results = []
         self.expected = {}  # Result.key -> outcome the expectations list
-        self.add_marker(case.classification.replace("-", "_"))
 
     def expect(self, entries, where):
         """Mark the item xfail(strict) for the expectations' entries of its cell."""
