@@ -12,7 +12,17 @@ corpus, starts the targets once per session (per xdist worker) and yields
 one item per case x protocol x target, named like
 ``picklespec::int-text-hex[p0-cpython-3.13-c]``.  A corpus with problems or a
 target that will not start is that collector's error, which pytest and
-pytest-xdist both report.  Ordinary pytest does the rest: ``-k`` selects by
+pytest-xdist both report.
+
+The items are named after the targets' hellos (``cpython-3.13-c`` is what
+the worker says it is), so the targets start during collection, not at the
+first item's setup: in a background thread, while the corpus and the
+expectations are read, so their start-up costs no extra time.  When the
+corpus has problems, those are the error (as they were when the targets
+started after it), and the targets started meanwhile are closed as soon as
+they are up.  Each item is made once, with `Item.from_parent`; what is the
+same for many items -- a classification's mark, a cell's expectations --
+is made once and shared.  Ordinary pytest does the rest: ``-k`` selects by
 case, protocol or target, ``-m`` by classification (``-m reject``), ``-x``
 stops at the first failure, pytest-xdist spreads the items, ``--junitxml``
 writes them.
@@ -35,9 +45,8 @@ another way (a new failure is never swallowed by an xfail) and, the mark
 being strict, when it passes (``XPASS(strict)``: update the expectations;
 pytest's ``--runxfail`` judges every item on its own).
 
-Collection reads the corpus, starts the targets and reads the
-expectations; ``python -m picklespec.runner.plugin_bench`` measures it
-against its goal (under 2 s).
+``python -m picklespec.runner.plugin_bench`` measures collection against
+its goal (under 2 s).
 """
 
 import pytest
@@ -171,6 +180,9 @@ class CorpusPlugin:
             self.opened = starting.result()
         except targets.UsageError as exc:
             raise Corpus.CollectError("picklespec: %s" % exc) from None
+        except BaseException:  # interrupted while they start
+            self.discard(starting)
+            raise
         return self.opened
 
     @staticmethod
