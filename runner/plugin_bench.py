@@ -14,7 +14,13 @@ pytest's "collected in" time are printed, and the process's wall time
 collection are timed apart, in this process, once each: reading the corpus
 (YAML, `load_corpus`), starting the targets (their workers and hellos),
 reading the expectations (picklespec/known/baseline.json) and building
-the items' names, so the largest part is plain.
+the items' names, so the largest part is plain.  The plugin starts the
+targets while it reads the corpus and the expectations, so in pytest their
+start-up overlaps those two parts rather than adding to them.
+
+The "collected in" figure is pytest's session time: besides collection it
+holds printing the items' ids and the other plugins' end-of-session hooks
+(Hypothesis's, when installed, imports hypothesis there).
 """
 
 import argparse
