@@ -622,10 +622,12 @@ def _deep(depth, wrap):
 
 
 # Deeper than any recursion limit a pickler runs with (the worker raises
-# Python's to 10000): pickling them reaches the limit.  Each is 100,000
-# objects, most of a worker's start-up time and memory, and few runs pickle
-# them: they are made on first use where the module may have a __getattr__
-# (PEP 562, Python 3.7+), and at import before that.
+# Python's to 3000, runner/worker.py's RECURSION_LIMIT; CPython 3.12 and
+# 3.13's C picklers stop at their own C recursion limit, under 10,000):
+# pickling them reaches the limit.  Each is 100,000 objects, most of a
+# worker's start-up time and memory, and few runs pickle them: they are made
+# on first use where the module may have a __getattr__ (PEP 562, Python
+# 3.7+), and at import before that.
 _LAZY = {
     "DEEP_LIST": lambda: _deep(100000, lambda v: [v]),
     "DEEP_TUPLE": lambda: _deep(100000, lambda v: (v,)),
