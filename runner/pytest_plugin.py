@@ -20,9 +20,10 @@ first item's setup: in a background thread, while the corpus and the
 expectations are read, so their start-up costs no extra time.  When the
 corpus has problems, those are the error (as they were when the targets
 started after it), and the targets started meanwhile are closed as soon as
-they are up.  Each item is made once, with `Item.from_parent`; what is the
-same for many items -- a classification's mark, a cell's expectations --
-is made once and shared.  Ordinary pytest does the rest: ``-k`` selects by
+they are up.  Each item is made once, with `Item.from_parent`; what many
+items share -- a classification's mark, the expectations indexed by case
+and target -- is made once, and an xfail mark only for the items the
+expectations list.  Ordinary pytest does the rest: ``-k`` selects by
 case, protocol or target, ``-m`` by classification (``-m reject``), ``-x``
 stops at the first failure, pytest-xdist spreads the items, ``--junitxml``
 writes them.
