@@ -57,6 +57,7 @@ import time
 
 from picklespec.cases.selection import KINDS, SelectionError, select
 from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
+from picklespec.process.adapter import ANSWER_ID
 from picklespec.reference.model import MAX_JSON_DEPTH
 
 from . import caseinfo, findings, stopping
@@ -406,37 +407,61 @@ def _feed(active, cache, last=False, clock=None, out=None):
 class _Decoded:
     """A round's answers, each decoded once however many checks take it, and
     let go when the last of them has: a round of a 20-target run holds far
-    more decoded JSON than fits in memory at once."""
+    more decoded JSON than fits in memory at once.
+
+    Answers are told apart by their lines without the request id: the
+    targets mostly answer a request alike, word for word (every CPython
+    loads a stream to the same tagged JSON), and such answers are decoded
+    once for all of them.  The checks only read an answer, as they read one
+    answer shared by several checks of one target.
+    """
 
     def __init__(self, cache, active):
         self.cache = cache
-        self.values = {}
-        self.left = {}  # key -> the calls of this round still to take it
+        self.values = {}  # content -> the decoded answer
+        self.content = {}  # call key -> its answer's content: the line without its id
+        self.left = {}  # content -> the calls of this round still to take it
         for _, request in active:
             for call in request if isinstance(request, list) else [request]:
-                self.left[call.key] = self.left.get(call.key, 0) + 1
+                key = call.key
+                content = self.content.get(key)
+                if content is None:
+                    content = self.content[key] = _content(cache.get(key), key)
+                self.left[content] = self.left.get(content, 0) + 1
 
     def take(self, call):
-        key = call.key
-        answer = self.values.get(key)
+        content = self.content[call.key]
+        answer = self.values.get(content)
         if answer is None:
-            answer = _decoded(self.cache[key], call)
-        self._taken(key, answer)
+            answer = _decoded(self.cache[call.key], call)
+        self._taken(content, answer)
         return answer
 
     def skip(self, calls):
         for call in calls:
-            self._taken(call.key, self.values.get(call.key))
+            content = self.content[call.key]
+            self._taken(content, self.values.get(content))
 
-    def _taken(self, key, answer):
-        left = self.left[key] - 1
+    def _taken(self, content, answer):
+        left = self.left[content] - 1
         if left:
-            self.left[key] = left
+            self.left[content] = left
             if answer is not None:
-                self.values[key] = answer
+                self.values[content] = answer
         else:
-            del self.left[key]
-            self.values.pop(key, None)
+            del self.left[content]
+            self.values.pop(content, None)
+
+
+def _content(answer, key):
+    """What tells an answer from the others in a round: its line without the
+    request id (`adapter._skim` found the id where json.dumps writes it), or
+    the call's own key for an answer that is not a line."""
+    if isinstance(answer, bytes):
+        found = ANSWER_ID.search(answer)
+        if found is not None:
+            return answer[:found.start(1)] + answer[found.end(1):]
+    return key
 
 
 def _decoded(answer, call):
