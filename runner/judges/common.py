@@ -17,17 +17,15 @@ MISSING_CLASS = MISSING_MODULE | {"AttributeError"}
 
 
 class Call:
-    """One request (its JSON text) to one target; equal calls are asked once."""
+    """One request (its JSON text) to one target; equal calls are asked once
+    (`key`: the target and the text)."""
 
-    __slots__ = ("target", "text")
+    __slots__ = ("target", "text", "key")
 
     def __init__(self, target, text):
         self.target = target
         self.text = text
-
-    @property
-    def key(self):
-        return (id(self.target), self.text)
+        self.key = (id(target), text)
 
     def __repr__(self):
         return "<Call %s %s>" % (self.target.name, self.text[:60])
@@ -236,6 +234,8 @@ def ranges(protocols):
 
 
 def unsupported_options(target, options):
+    if not options:
+        return ""
     missing = sorted(name for name in options if name not in target.load_options)
     if missing:
         return "%s does not take the load option%s %s" % (
