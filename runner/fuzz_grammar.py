@@ -79,22 +79,25 @@ UNKNOWN_BYTES = bytes(b for b in range(256) if b not in by_code)
 class RandomSource:
     """Choices from random.Random: the fuzzer's source, reproducible from a seed."""
 
+    __slots__ = ("rng", "_random")
+
     def __init__(self, seed=None):
         self.rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        self._random = self.rng.random
 
     def integer(self, lo, hi):
-        if hi - lo < 1 << 40:
-            return lo + int(self.rng.random() * (hi - lo + 1))
+        if hi - lo < 1099511627776:  # 2**40: a float's 53 bits draw it evenly enough
+            return lo + int(self._random() * (hi - lo + 1))
         return self.rng.randint(lo, hi)
 
     def choice(self, seq):
-        return seq[int(self.rng.random() * len(seq))]
+        return seq[int(self._random() * len(seq))]
 
     def chance(self, percent):
-        return self.rng.random() * 100 < percent
+        return self._random() * 100 < percent
 
     def raw(self, n):
-        return bytes(self.rng.getrandbits(8) for _ in range(n))
+        return self.rng.getrandbits(8 * n).to_bytes(n, "little") if n else b""
 
 
 # -- what the grammar may call ---------------------------------------------------
