@@ -12,7 +12,18 @@ corpus, starts the targets once per session (per xdist worker) and yields
 one item per case x protocol x target, named like
 ``picklespec::int-text-hex[p0-cpython-3.13-c]``.  A corpus with problems or a
 target that will not start is that collector's error, which pytest and
-pytest-xdist both report.  Ordinary pytest does the rest: ``-k`` selects by
+pytest-xdist both report.
+
+The items are named after the targets' hellos (``cpython-3.13-c`` is what
+the worker says it is), so the targets start during collection, not at the
+first item's setup: in a background thread, while the corpus and the
+expectations are read, so their start-up costs no extra time.  When the
+corpus has problems, those are the error (as they were when the targets
+started after it), and the targets started meanwhile are closed as soon as
+they are up.  Each item is made once, with `Item.from_parent`; what many
+items share -- a classification's mark, the expectations indexed by case
+and target -- is made once, and an xfail mark only for the items the
+expectations list.  Ordinary pytest does the rest: ``-k`` selects by
 case, protocol or target, ``-m`` by classification (``-m reject``), ``-x``
 stops at the first failure, pytest-xdist spreads the items, ``--junitxml``
 writes them.
@@ -35,9 +46,8 @@ another way (a new failure is never swallowed by an xfail) and, the mark
 being strict, when it passes (``XPASS(strict)``: update the expectations;
 pytest's ``--runxfail`` judges every item on its own).
 
-Collection reads the corpus, starts the targets and reads the
-expectations; ``python -m picklespec.runner.plugin_bench`` measures it
-against its goal (under 2 s).
+``python -m picklespec.runner.plugin_bench`` measures collection against
+its goal (under 2 s).
 """
 
 import pytest
@@ -151,14 +161,42 @@ class CorpusPlugin:
 
         return case_protocols(case, self.config.getoption("picklespec_protocol") or None)
 
-    def targets(self):
+    def start_targets(self):
+        """Start the targets in the background: a Future of the started ones."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from . import targets
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picklespec-targets")
+        try:
+            return pool.submit(targets.open_targets, self.specs)
+        finally:
+            pool.shutdown(wait=False)
+
+    def targets(self, starting):
+        """The started targets (closed when pytest ends), once they have said hello."""
         from . import targets
 
         try:
-            self.opened = targets.open_targets(self.specs)
+            self.opened = starting.result()
         except targets.UsageError as exc:
             raise Corpus.CollectError("picklespec: %s" % exc) from None
+        except BaseException:  # interrupted while they start
+            self.discard(starting)
+            raise
         return self.opened
+
+    @staticmethod
+    def discard(starting):
+        """Close the targets being started once they are, without waiting for them."""
+        starting.add_done_callback(_close_started)
+
+
+def _close_started(future):
+    if future.cancelled() or future.exception() is not None:
+        return  # none started (open_targets closes those it started before an error)
+    for target in future.result():
+        target.close()
 
 
 def item_name(case_id, protocol, target_name):
@@ -173,16 +211,28 @@ class Corpus(pytest.Collector):
     plugin = None
 
     def collect(self):
-        cases = self.plugin.cases()  # a broken corpus stops us before any target starts
-        targets = self.plugin.targets()
-        known, where = self.plugin.expectations()
+        # The targets start while the corpus and the expectations are read;
+        # a broken corpus is still the error reported, and closes them.
+        starting = self.plugin.start_targets()
+        try:
+            cases = self.plugin.cases()
+            known, where = self.plugin.expectations()
+        except BaseException:
+            self.plugin.discard(starting)
+            raise
+        targets = self.plugin.targets(starting)
+        marks = {name: getattr(pytest.mark, name) for name in MARKERS}
         items = []
         for case in cases:
+            mark = marks[case.classification.replace("-", "_")]
             for protocol in self.plugin.protocols(case):
                 for target in targets:
                     item = CaseItem.from_parent(self, name=item_name(case.id, protocol, target.name),
                                                 case=case, protocol=protocol, target=target)
-                    item.expect(known.get((case.id, target.name), ()), where)
+                    item.add_marker(mark)
+                    entries = known.get((case.id, target.name))
+                    if entries:
+                        item.expect(entries, where)
                     items.append(item)
         return items
 
@@ -207,7 +257,6 @@ class CaseItem(pytest.Item):
         self.target = target
         self.results = []
         self.expected = {}  # Result.key -> outcome the expectations list
-        self.add_marker(case.classification.replace("-", "_"))
 
     def expect(self, entries, where):
         """Mark the item xfail(strict) for the expectations' entries of its cell."""

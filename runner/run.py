@@ -29,11 +29,15 @@ is written with ``complete`` false (the reports are written atomically), and
 the exit status is 130.  SIGTERM takes the same path and exits 143
 (runner/stopping.py).
 
-The cases are taken a chunk at a time (a tenth of the corpus; 25 with
-``--fail-fast``, which stops after the chunk holding the first failure that
-counts), so the progress line can count judged cells and estimate the time
-left.  Which cases run is decided by cases/selection.py (``--case``, ``-k``,
-``--kind``); ``--check`` keeps the cells of the checks named.
+The cases are taken a chunk at a time, in corpus order (about a tenth of
+the work; 25 cases with ``--fail-fast``, which stops after the chunk
+holding the first failure that counts), so the progress line can count
+judged cells and estimate the time left.  A chunk's first round is judged
+in a thread of its own while the targets answer the next chunk, so the
+judging and the targets' work overlap; its later rounds (few) are asked
+before the next chunk's.  Which cases run is decided by
+cases/selection.py (``--case``, ``-k``, ``--kind``); ``--check`` keeps the
+cells of the checks named.
 
 The run is judged against the shipped expectations (the published run's
 baseline.json, runner/baseline.py says how), or ``--baseline FILE``: the
@@ -44,6 +48,7 @@ report and the findings.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -53,6 +58,7 @@ import time
 
 from picklespec.cases.selection import KINDS, SelectionError, select
 from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
+from picklespec.process.adapter import ANSWER_ID
 from picklespec.reference.model import MAX_JSON_DEPTH
 
 from . import caseinfo, findings, stopping
@@ -135,8 +141,9 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     (round, target, requests, seconds) for each batch.  `clock`
     (runner/timing.py) times each cell's ``seconds``; a new Clock by default.
 
-    The cases are checked `chunk` at a time (default: a tenth of them, at
-    least 100), so progress can count judged cells.  `stop_after(result)`,
+    The cases are checked `chunk` at a time (default: about a tenth of the
+    work, at least 25 cases; `_chunked`), so progress can count judged
+    cells.  `stop_after(result)`,
     if given, ends the run after the chunk in which it first holds
     (``--fail-fast``); the run is then complete but narrowed, and says so in
     its notes.
@@ -151,43 +158,39 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
         run.notes.append("dump-readable not checked: %s" % oracle_problem)
     stop = stop or threading.Event()
     clock = clock or Clock()
+    chunks = [_Chunk(part) for part in _chunked(cases, chunk, protocols)]
     out = run.results
-    active = []
     cache = {}
-    size = chunk or max(100, -(-len(cases) // 10))
+    asking = _Asking(cache, jobs, stop, clock, stats)
+    judging = None  # the chunk whose answers are being judged, in a thread of its own
     try:
-        rounds = 0
-        for first in range(0, len(cases), size):
-            part = cases[first:first + size]
-            seen = len(out)
-            for gen in _generators(part, targets, protocols, oracle, oracle_problem, cross, out):
-                _timed_advance(gen, None, active, clock, out)
-            tick = _ticker(progress, out, first, len(part), len(cases))
-            while active:
-                rounds += 1
-                asked = _ask_all(active, cache, jobs, stop, tick, rounds, clock)
-                active = _feed(active, cache, clock=clock, out=out)
-                tick.round_done()
-                if stats is not None:
-                    stats["rounds"] = rounds
-                    for target, (count, seconds) in asked.items():
-                        stats.setdefault("requests", {}).setdefault(target.name, 0)
-                        stats["requests"][target.name] += count
-                        stats.setdefault("busy", []).append((rounds, target.name, count, seconds))
-            if stop_after is not None and any(stop_after(r) for r in out[seen:]):
-                left = len(cases) - first - len(part)
-                if left:
-                    run.notes.append("stopped after the first failure (--fail-fast): %d of %d cases "
-                                     "not run" % (left, len(cases)))
-                break
+        for number, part in enumerate(chunks):
+            for gen in _generators(part.cases, targets, protocols, oracle, oracle_problem, cross,
+                                   part.out):
+                _timed_advance(gen, None, part.active, clock, part.out)
+            # The targets answer this chunk while the previous one is judged.
+            asking(part.active, _ticker(progress, out, chunks, number))
+            if judging is not None:
+                _finish(judging, asking, cache, clock, out)
+                if stop_after is not None and any(stop_after(r) for r in judging.out):
+                    _stopped_early(run, chunks, judging)
+                    part.drop()
+                    judging = None
+                    break
+            judging = part.judge_in_thread(cache, clock)
+        if judging is not None:
+            _finish(judging, asking, cache, clock, out)
+            if stop_after is not None and any(stop_after(r) for r in judging.out):
+                _stopped_early(run, chunks, judging)
     except (_Interrupted, KeyboardInterrupt) as exc:
-        if isinstance(exc, _Interrupted):
-            _feed(active, cache, last=True, clock=clock, out=out)  # judge the checks whose answers are in
-        else:  # Ctrl-C between rounds: what was judged stays
-            for gen, _ in active:
-                gen.close()
+        for part in chunks:
+            part.interrupted(cache, clock, judged=isinstance(exc, _Interrupted))
+        out.extend(r for part in chunks if not part.merged for r in part.out)
         run.complete = False
         run.notes.append("interrupted: the report holds the checks that finished")
+    finally:
+        for part in chunks:
+            part.wait()
     restarts = {t.name: t.adapter.restarts for t in targets if t.adapter.restarts}
     if restarts:
         run.notes.append("targets restarted after a failure: " + ", ".join(
@@ -202,28 +205,156 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     return run
 
 
-class _ticker:
-    """What `_ask_all` reports (requests done of a round), turned into cells
-    and the fraction of the run done: the chunks before this one are done,
-    and within it the first round is most of the work."""
+def _chunked(cases, size, protocols):
+    """The cases in chunks, in corpus order: `size` cases each when given,
+    else about a tenth of the work each (at least 25 cases).
 
-    def __init__(self, progress, out, before, size, total):
+    A dump case asks each target about twice per protocol (its dump, its
+    stream loaded), other cases once, and the dump cases come first in the
+    corpus: chunks of equal work keep the targets' answering and the judging
+    overlapped throughout.  The order stays the corpus's, so every target
+    gets its requests in the same order in every run: PyPy writes an
+    instance's attributes in the order of the instances of its class made
+    before it (pypy/pypy#5436), so a worker's answers may depend on it.
+    """
+    if size:
+        return [cases[first:first + size] for first in range(0, len(cases), size)]
+    weights = [1 + 2 * len(case_protocols(case, protocols)) if case.classification == "dump" else 1
+               for case in cases]
+    share = sum(weights) / 10.0
+    chunks, part, work = [], [], 0
+    for case, weight in zip(cases, weights):
+        part.append(case)
+        work += weight
+        if work >= share and len(part) >= 25:
+            chunks.append(part)
+            part, work = [], 0
+    if part:
+        chunks.append(part)
+    return chunks
+
+
+class _ticker:
+    """What `_ask_all` reports (requests done of a chunk's first round),
+    turned into cells and the fraction of the run done: the chunks before
+    this one are answered, and their cells judged up to the one before it
+    (being judged meanwhile)."""
+
+    def __init__(self, progress, out, chunks, number):
         self.progress, self.out = progress, out
-        self.before, self.size, self.total = before, size, max(total, 1)
-        self.rounds = 0
+        self.before = sum(len(part.cases) for part in chunks[:number])
+        self.judged = sum(len(part.cases) for part in chunks[:max(number - 1, 0)])
+        self.size = len(chunks[number].cases)
+        self.total = max(self.before + sum(len(part.cases) for part in chunks[number:]), 1)
 
     def __call__(self, done, asked, note=""):
         if self.progress is None:
             return
-        within = (done / asked if asked else 1.0) * (0.9 if self.rounds == 0 else 1.0)
-        if self.rounds:
-            within = 0.9 + 0.1 * within
-        fraction = (self.before + self.size * within) / self.total
-        total = len(self.out) * self.total // self.before if self.before else None
+        fraction = (self.before + self.size * (done / asked if asked else 1.0)) / self.total
+        total = len(self.out) * self.total // self.judged if self.judged else None
         self.progress(len(self.out), fraction, total)
 
     def round_done(self):
+        pass
+
+
+class _Chunk:
+    """A slice of the cases, from planning to its judged results.
+
+    Its checks are judged in a thread of their own (`judge_in_thread`)
+    while the targets answer the next chunk: the runner's judging and the
+    targets' work overlap.  Its results stay in `out` until `_finish` has
+    every round of it judged, then join the run's in order.
+    """
+
+    def __init__(self, cases):
+        self.cases = cases
+        self.out = []  # its results, until merged
+        self.active = []  # (check, what it asks) waiting for answers
+        self.thread = None
+        self.error = None
+        self.merged = False
+
+    def judge_in_thread(self, cache, clock):
+        active, self.active = self.active, []
+
+        def judge():
+            try:
+                self.active = _feed(active, cache, clock=clock, out=self.out)
+            except BaseException as exc:  # handed to the main thread by wait()
+                self.error = exc
+                for gen, _ in active:
+                    gen.close()
+        self.thread = threading.Thread(target=judge, daemon=True, name="picklespec judging")
+        self.thread.start()
+        return self
+
+    def wait(self):
+        """Wait for the judging thread (a second Ctrl-C still ends the wait)."""
+        while self.thread is not None and self.thread.is_alive():
+            self.thread.join(0.1)
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def drop(self):
+        for gen, _ in self.active:
+            gen.close()
+        self.active = []
+        self.out = []
+
+    def interrupted(self, cache, clock, judged):
+        """After a stop: the checks whose answers are all in are judged (`judged`), the rest dropped."""
+        try:
+            self.wait()
+        except (_Interrupted, KeyboardInterrupt):
+            pass
+        if self.merged:
+            return
+        if judged:
+            _feed(self.active, cache, last=True, clock=clock, out=self.out)
+        else:
+            for gen, _ in self.active:
+                gen.close()
+        self.active = []
+
+
+def _finish(part, asking, cache, clock, out):
+    """Judge a chunk to the end (its later rounds, rare, are asked here) and
+    add its results to the run's."""
+    part.wait()
+    while part.active:
+        asking(part.active, None)
+        part.active = _feed(part.active, cache, clock=clock, out=part.out)
+    out.extend(part.out)
+    part.merged = True
+
+
+def _stopped_early(run, chunks, last):
+    left = sum(len(part.cases) for part in chunks[chunks.index(last) + 1:])
+    if left:
+        run.notes.append("stopped after the first failure (--fail-fast): %d of %d cases "
+                         "not run" % (left, sum(len(part.cases) for part in chunks)))
+
+
+class _Asking:
+    """Rounds of requests to every target: `_ask_all`, counted for `stats`."""
+
+    def __init__(self, cache, jobs, stop, clock, stats):
+        self.cache, self.jobs, self.stop, self.clock, self.stats = cache, jobs, stop, clock, stats
+        self.rounds = 0
+
+    def __call__(self, active, tick):
         self.rounds += 1
+        asked = _ask_all(active, self.cache, self.jobs, self.stop, tick, self.rounds, self.clock)
+        if tick is not None:
+            tick.round_done()
+        if self.stats is not None:
+            self.stats["rounds"] = self.rounds
+            for target, (count, seconds) in asked.items():
+                self.stats.setdefault("requests", {}).setdefault(target.name, 0)
+                self.stats["requests"][target.name] += count
+                self.stats.setdefault("busy", []).append((self.rounds, target.name, count, seconds))
 
 
 def unjudged(run, targets):
@@ -301,37 +432,61 @@ def _feed(active, cache, last=False, clock=None, out=None):
 class _Decoded:
     """A round's answers, each decoded once however many checks take it, and
     let go when the last of them has: a round of a 20-target run holds far
-    more decoded JSON than fits in memory at once."""
+    more decoded JSON than fits in memory at once.
+
+    Answers are told apart by their lines without the request id: the
+    targets mostly answer a request alike, word for word (every CPython
+    loads a stream to the same tagged JSON), and such answers are decoded
+    once for all of them.  The checks only read an answer, as they read one
+    answer shared by several checks of one target.
+    """
 
     def __init__(self, cache, active):
         self.cache = cache
-        self.values = {}
-        self.left = {}  # key -> the calls of this round still to take it
+        self.values = {}  # content -> the decoded answer
+        self.content = {}  # call key -> its answer's content: the line without its id
+        self.left = {}  # content -> the calls of this round still to take it
         for _, request in active:
             for call in request if isinstance(request, list) else [request]:
-                self.left[call.key] = self.left.get(call.key, 0) + 1
+                key = call.key
+                content = self.content.get(key)
+                if content is None:
+                    content = self.content[key] = _content(cache.get(key), key)
+                self.left[content] = self.left.get(content, 0) + 1
 
     def take(self, call):
-        key = call.key
-        answer = self.values.get(key)
+        content = self.content[call.key]
+        answer = self.values.get(content)
         if answer is None:
-            answer = _decoded(self.cache[key], call)
-        self._taken(key, answer)
+            answer = _decoded(self.cache[call.key], call)
+        self._taken(content, answer)
         return answer
 
     def skip(self, calls):
         for call in calls:
-            self._taken(call.key, self.values.get(call.key))
+            content = self.content[call.key]
+            self._taken(content, self.values.get(content))
 
-    def _taken(self, key, answer):
-        left = self.left[key] - 1
+    def _taken(self, content, answer):
+        left = self.left[content] - 1
         if left:
-            self.left[key] = left
+            self.left[content] = left
             if answer is not None:
-                self.values[key] = answer
+                self.values[content] = answer
         else:
-            del self.left[key]
-            self.values.pop(key, None)
+            del self.left[content]
+            self.values.pop(content, None)
+
+
+def _content(answer, key):
+    """What tells an answer from the others in a round: its line without the
+    request id (`adapter._skim` found the id where json.dumps writes it), or
+    the call's own key for an answer that is not a line."""
+    if isinstance(answer, bytes):
+        found = ANSWER_ID.search(answer)
+        if found is not None:
+            return answer[:found.start(1)] + answer[found.end(1):]
+    return key
 
 
 def _decoded(answer, call):
@@ -530,6 +685,11 @@ def _load_baseline(args):
 
 
 def _main(args):
+    with _collecting_less():
+        return _run(args)
+
+
+def _run(args):
     _check_args(args)
     specs = parse_targets(args.target or DEFAULT_TARGETS)
     known = _load_baseline(args)
@@ -580,6 +740,30 @@ def _main(args):
     if any("every cell unsupported" in why for _, why in idle):
         return 2  # a profile under which nothing is judged is a usage error
     return 1 if idle else status
+
+
+@contextlib.contextmanager
+def _collecting_less():
+    """Keep the cyclic garbage collector off what lives to the end of a run.
+
+    What is loaded when the run starts (picklespec, yaml, the interpreter's
+    own modules) is frozen out of every collection (gc.freeze), and
+    collections start after 50,000 net allocations instead of 700: a run
+    makes a Result per cell and keeps them all, and with the default each
+    full collection walked them again, a tenth of the run's own time.  The
+    cycles a run makes are still collected.  Both are undone after the run
+    (a test calls `main` in its own process).
+    """
+    import gc
+
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 class _Starting:

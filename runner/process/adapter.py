@@ -410,7 +410,7 @@ def _encode(message, ident):
     return ('{"id": %d%s}\n' % (ident, ", " + inner if inner else "")).encode("utf-8")
 
 
-_ID = re.compile(rb'"id": (-?[0-9]+)[,}]')
+ANSWER_ID = re.compile(rb'"id": (-?[0-9]+)[,}]')  # an answer's request id, as json.dumps writes it
 _RESTART = b'"restart": true'
 
 
@@ -427,7 +427,7 @@ def _skim(line, ident):
     """
     if not (line.startswith(b"{") and line.endswith(b"}")):
         return None
-    found = _ID.search(line)
+    found = ANSWER_ID.search(line)
     if found is None or int(found.group(1)) != ident:
         return None
     return {"restart": _RESTART in line}

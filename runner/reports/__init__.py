@@ -13,6 +13,13 @@ only once all are written moves them over the old reports with
 full disk or a rendering error leaves the previous files, never half of
 one.  `render(name, run)` gives one report as a string, the same text.
 
+Where the process can fork and runs no other thread, a child process
+renders run.json and junit.xml (about two thirds of the work) while this
+one renders the rest, on a second core; the child only stages its files
+and says where, and this process moves them all, or none: should the child
+fail, its formats are rendered here again, so the error is this process's
+own.
+
 A run that was cut short (Ctrl-C, a target that could not start) has
 ``complete`` false and says so in every format: the ``complete`` field of
 run.json, a line at the top of summary.md, a banner in matrix.html, an
@@ -47,21 +54,86 @@ def render(name, run):
     return out.getvalue().encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+_IN_CHILD = ("run.json", "junit.xml")  # the formats a child process renders (write_all)
+
+
 def write_all(run, directory):
     """Write every report of run into directory; return their paths."""
     os.makedirs(directory, exist_ok=True)
-    staged = []
+    paths = {name: os.path.join(directory, name) for name in FORMATS}
+    staged = {}  # name -> its temporary file
+    child = _ChildStaging(run, paths) if _can_fork() else None
     try:
         for name, write in FORMATS.items():
-            path = os.path.join(directory, name)
-            staged.append((_stage(path, lambda out, write=write: write(run, out)), path))
-        for temporary, path in staged:
-            os.replace(temporary, path)
+            if child is None or name not in _IN_CHILD:
+                staged[name] = _stage(paths[name], lambda out, write=write: write(run, out))
+        if child is not None:
+            staged.update(child.result())
+            for name in _IN_CHILD:  # what the child did not stage, staged here
+                if name not in staged:
+                    staged[name] = _stage(paths[name], lambda out, name=name: FORMATS[name](run, out))
+        for name in FORMATS:
+            os.replace(staged[name], paths[name])
     finally:
-        for temporary, _ in staged:
+        if child is not None:
+            staged.update(child.result())
+        for temporary in staged.values():
             if os.path.exists(temporary):
                 os.unlink(temporary)
-    return [path for _, path in staged]
+    return [paths[name] for name in FORMATS]
+
+
+def _can_fork():
+    import threading
+
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class _ChildStaging:
+    """A child process staging the formats of _IN_CHILD; `result()` gives
+    {name: temporary file} of those it staged (none if it failed)."""
+
+    def __init__(self, run, paths):
+        self.paths = paths
+        self.staged = None
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: stage, say where, and leave without cleaning up
+            os.close(read)
+            status, staged = 1, []
+            try:
+                for name in _IN_CHILD:
+                    staged.append((name, _stage(paths[name], lambda out, name=name: FORMATS[name](run, out))))
+                os.write(write, "".join("%s\t%s\n" % pair for pair in staged).encode("utf-8"))
+                status = 0
+            except BaseException:  # rendered again by the parent, which reports the error
+                for _, temporary in staged:
+                    os.unlink(temporary)
+            finally:
+                os._exit(status)
+        os.close(write)
+        self.read = read
+
+    def result(self):
+        if self.staged is None:
+            chunks = []
+            while True:
+                chunk = os.read(self.read, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            os.close(self.read)
+            _, status = os.waitpid(self.pid, 0)
+            self.staged = {}
+            for line in b"".join(chunks).decode("utf-8").splitlines():
+                name, _, temporary = line.partition("\t")
+                self.staged[name] = temporary
+            if status != 0:  # a child that failed after staging some: none of them count
+                for temporary in self.staged.values():
+                    if os.path.exists(temporary):
+                        os.unlink(temporary)
+                self.staged = {}
+        return dict(self.staged)
 
 
 def write_atomic(path, text):

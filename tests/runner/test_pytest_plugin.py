@@ -204,6 +204,56 @@ def test_collection_errors_are_clear(pytester, args, message):
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
+
+def test_a_broken_corpus_is_the_error_and_the_targets_started_with_it_end(pytester):
+    """The targets start while the corpus is read: when it has problems,
+    those are the error, even beside a target that cannot start, and a
+    target that did start is closed, not left running."""
+    import os
+    import time
+
+    pytester.mkdir("cases")
+    pytester.mkdir("cases/accept").joinpath("broken.yaml").write_text(
+        "cases:\n  - id: Not An Id\n    title: broken\n", encoding="utf-8")
+    pid_file = pytester.path / "target.pid"
+    pytester.path.joinpath("zero.py").write_text(
+        "import os, sys\nopen(sys.argv[1], 'w').write(str(os.getpid()))\n" + FAKE, encoding="utf-8")
+    started = "--picklespec-target=cmd:%s %s %s" % (sys.executable, pytester.path / "zero.py", pid_file)
+    crashing = "--picklespec-target=cmd:%s -c 'raise SystemExit(3)'" % sys.executable
+    corpus_error = ["*ERROR collecting picklespec*",
+                    "picklespec: the corpus has problems; fix them first:",
+                    "  cases/accept/broken.yaml:2: *"]
+    result = pytester.runpytest(*PLUGIN, "--picklespec-corpus=cases", started)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(corpus_error)
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    # The target started; it is closed once its hello is in.
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the target (pid %d) is still running" % pid)
+
+    result = pytester.runpytest(*PLUGIN, "--picklespec-corpus=cases", started, crashing)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(corpus_error)
+    assert "cannot start" not in result.stdout.str() + result.stderr.str()
+
+    # With a corpus that reads well, the target that cannot start is the error.
+    pytester.path.joinpath("cases/accept/broken.yaml").unlink()
+    result = pytester.runpytest(*PLUGIN, "--picklespec-corpus=cases", started, crashing)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*ERROR collecting picklespec*",
+                                 "picklespec: cmd:* cannot start: crash: the process exited (status 3)"])
+
+
 def _expectations(path, entries):
     """A baseline file: {key: outcome}, each with a reason."""
     import json

@@ -76,6 +76,46 @@ def test_write_all_writes_every_format(tmp_path):
         assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
 
 
+@pytest.mark.parametrize("fork", [True, False])
+def test_write_all_with_and_without_a_child_process(tmp_path, monkeypatch, fork):
+    """A child process renders run.json and junit.xml where the process can
+    fork: the files are the same as rendered here, and nothing else is left."""
+    monkeypatch.setattr(reports, "_can_fork", lambda: fork)
+    where = tmp_path / "rendered-by"
+    json_write = reports.FORMATS["run.json"]
+
+    def json_noting_the_process(run, out):
+        with open(where, "a") as f:
+            f.write("%d\n" % os.getpid())
+        json_write(run, out)
+    monkeypatch.setitem(reports.FORMATS, "run.json", json_noting_the_process)
+    run = make_run()
+    paths = reports.write_all(run, str(tmp_path / "out"))
+    pids = where.read_text().split()
+    assert len(pids) == 1 and (pids[0] != str(os.getpid())) == fork
+    monkeypatch.setitem(reports.FORMATS, "run.json", json_write)
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(reports.FORMATS)
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            assert f.read() == reports.render(os.path.basename(path), run)
+
+
+def test_a_child_that_fails_leaves_the_error_to_the_parent(tmp_path, monkeypatch):
+    """The child's formats are rendered again here: the error is raised
+    here, no report is replaced, and no temporary file is left."""
+    monkeypatch.setattr(reports, "_can_fork", lambda: True)
+    (tmp_path / "junit.xml").write_text("the previous report")
+
+    def broken(run, out):
+        out.write("half")
+        raise ValueError("cannot render")
+    monkeypatch.setitem(reports.FORMATS, "junit.xml", broken)
+    with pytest.raises(ValueError, match="cannot render"):
+        reports.write_all(make_run(), str(tmp_path))
+    assert os.listdir(tmp_path) == ["junit.xml"]
+    assert (tmp_path / "junit.xml").read_text() == "the previous report"
+
+
 @pytest.mark.parametrize("name", sorted(reports.FORMATS))
 def test_order_of_results_does_not_matter(name):
     texts = {reports.render(name, make_run(shuffle=seed)) for seed in (1, 2, 3)}

@@ -428,3 +428,18 @@ def test_missing_shipped_expectations_are_a_usage_error_with_the_way_out(corpus,
     assert status == 2
     assert "gone.json: cannot read the baseline" in err and "--no-expectations runs without them" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_chunks_keep_corpus_order_and_share_the_work():
+    """Every target gets its requests in corpus order, whatever the chunks
+    (PyPy's dumps of instances depend on the order, pypy/pypy#5436), and a
+    chunk of dump cases, about thirteen requests each, holds fewer cases."""
+    cases = load_corpus(None).cases
+    chunks = run_module._chunked(cases, None, None)
+    assert [c.id for part in chunks for c in part] == [c.id for c in cases]
+    assert 8 <= len(chunks) <= 11
+    dumps = [part for part in chunks if all(c.classification == "dump" for c in part)]
+    loads = [part for part in chunks if all(c.classification != "dump" for c in part)]
+    assert dumps and loads
+    assert max(len(part) for part in dumps) * 5 < min(len(part) for part in loads[:-1] or loads)
+    assert [len(part) for part in run_module._chunked(cases[:60], 25, None)] == [25, 25, 10]
