@@ -898,7 +898,9 @@ def main(argv):
         return 2
     if any(isinstance(t, _InProcess) for t in targets):
         _limit_own_memory()
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))  # as the worker does
+        from .worker import RECURSION_LIMIT
+
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))  # as the worker does
     progress = _Progress()
     try:
         seeds = [] if args.no_corpus else corpus_streams()
