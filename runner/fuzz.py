@@ -370,7 +370,8 @@ class Fuzzer:
                 else:
                     out.append({"op": "dump", "protocol": d.protocol, "object": d.tagged})
             elif remote:
-                out.append('{"op": "load", "data": "%s"%s}' % (d.hex(), self._option_texts[target.name]))
+                out.append('{"op": "load", "data": "%s"%s}'
+                           % (d.hex(), self._option_texts[target.name]))
             elif opts:
                 out.append({"op": "load", "data": d.hex(), "options": opts})
             else:
@@ -455,7 +456,8 @@ class Fuzzer:
             if len(known) + len(fresh) > PROBES_KEPT:
                 known.clear()
             for i, d in enumerate(fresh):
-                result = (self.outcomes(answers, i), {t.name: answers[t.name][i] for t in self.targets})
+                result = (self.outcomes(answers, i),
+                          {t.name: answers[t.name][i] for t in self.targets})
                 if isinstance(d, bytes):
                     known[d] = got[d] = result
                 else:

@@ -525,7 +525,8 @@ _PUSHES = [op.name for op in opcodes if not op.before and op.after and op.after[
            and op.name not in _NEVER]
 _PRODUCTIONS = {name: _production(name) for name in _PUSHES}
 _PRODUCTIONS["INT"] = _push_int
-_GLOBAL_ARGUMENTS = {g: A.stringnl_noescape_pair.write("%s %s" % (g.module, g.name)) for g in GLOBALS}
+_GLOBAL_ARGUMENTS = {g: A.stringnl_noescape_pair.write("%s %s" % (g.module, g.name))
+                     for g in GLOBALS}
 _TAKERS = [_Taker(op) for op in opcodes if op.before and op.name not in _NEVER
            and op.name != "MEMOIZE"]
 
