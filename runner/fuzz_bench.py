@@ -10,7 +10,8 @@ machine, each from one run of the same seeded inputs:
    and in two (``--jobs 2``, one per core): goal at least 2,000 inputs/s on
    2 cores;
 2. the same pair through worker processes, each fed one pipelined batch at
-   a time from a thread of its own: goal at least 1,000 inputs/s.
+   a time from a thread of its own while the next batch is made: goal at
+   least 1,000 inputs/s.
 
 Every figure counts everything a fuzzing run does: making the inputs,
 every target's loads, judging the outcomes, and probing, minimizing and
