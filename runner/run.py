@@ -143,10 +143,9 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
 
     The cases are checked `chunk` at a time (default: about a tenth of the
     work, at least 25 cases; `_chunked`), so progress can count judged
-    cells.  `stop_after(result)`,
-    if given, ends the run after the chunk in which it first holds
-    (``--fail-fast``); the run is then complete but narrowed, and says so in
-    its notes.
+    cells.  `stop_after(result)`, if given, ends the run after the chunk in
+    which it first holds (``--fail-fast``); the run is then complete but
+    narrowed, and says so in its notes.
     """
     cases = list(cases)
     run = Run(targets={t.name: t.describe() for t in targets}, results=[], started=_now())

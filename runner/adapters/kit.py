@@ -380,7 +380,7 @@ def serve(session, stdin, stdout):
         if answer.get("exception") == "MemoryError" and worker._memory_kept():
             answer["restart"] = True
         try:
-            text = json.dumps(answer, sort_keys=True)
+            text = worker.to_text(answer)
         except (ValueError, TypeError, worker.TOO_DEEP) as exc:
             text = json.dumps(dict(worker._error("internal", exc), id=answer.get("id")))
         stdout.write((text + "\n").encode("utf-8"))
