@@ -236,7 +236,7 @@ def answer_dict(answer):
 
 
 _ANSWER_ID = re.compile(rb'"id": -?[0-9]+')  # json.dumps's form; tagged JSON's ids are strings
-_VALUE_END = b'"ok": true}'  # the last key of a successful answer, keys sorted
+_VALUE_END = b'"ok": true}'  # a success's last key, keys sorted (other lines are decoded)
 
 
 def same_success(answers):
