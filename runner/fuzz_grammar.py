@@ -10,9 +10,13 @@ it.  It keeps an *abstract stack* -- for each entry its kind (the table's
 StackObject names: int, str, tuple, list, dict, set, ...), whether it is
 hashable, its size, and for globals and instances what they can do -- and a
 mark stack and the memo keys written so far.  At each step it picks an
-opcode of the protocol (drawing again, a few times, until its operands are on
-the abstract stack), writes its argument, and applies its effect, until the budget is spent; then it makes
-sure something is on the stack and writes STOP.  A few facts the table does
+opcode of the protocol (among those that take no more entries than are above
+the topmost mark, and need no mark unless one is open: drawing again, a few
+times, until its operands are on the abstract stack), writes its argument,
+and applies its effect, until the budget is spent; then it makes sure
+something is on the stack and writes STOP.  What the table says of each
+opcode (its byte, what it takes and leaves, how its argument is written) is
+worked out once, when the module loads.  A few facts the table does
 not hold decide whether a program that is well typed is also *valid*: dict
 keys and set members must be hashable, REDUCE and NEWOBJ need a callable
 with the right number of arguments, BUILD a state its instance takes, GET a
