@@ -84,9 +84,14 @@ def write_all(run, directory):
 
 
 def _can_fork():
-    import threading
-
-    return hasattr(os, "fork") and threading.active_count() == 1
+    """Whether this process may fork: it can, and it runs no other thread
+    (counted by the system, which sees the threads Python did not start)."""
+    if not hasattr(os, "fork"):
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # no /proc: the threads cannot be counted, so no child
+        return False
 
 
 class _ChildStaging:

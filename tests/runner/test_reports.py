@@ -76,6 +76,12 @@ def test_write_all_writes_every_format(tmp_path):
         assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
 
 
+# The test process runs threads of its own (pytest-xdist's): the child made
+# here only writes files and exits, so Python 3.12's warning does not apply.
+FORK_WARNING = "ignore:This process .* is multi-threaded:DeprecationWarning"
+
+
+@pytest.mark.filterwarnings(FORK_WARNING)
 @pytest.mark.parametrize("fork", [True, False])
 def test_write_all_with_and_without_a_child_process(tmp_path, monkeypatch, fork):
     """A child process renders run.json and junit.xml where the process can
@@ -100,6 +106,7 @@ def test_write_all_with_and_without_a_child_process(tmp_path, monkeypatch, fork)
             assert f.read() == reports.render(os.path.basename(path), run)
 
 
+@pytest.mark.filterwarnings(FORK_WARNING)
 def test_a_child_that_fails_leaves_the_error_to_the_parent(tmp_path, monkeypatch):
     """The child's formats are rendered again here: the error is raised
     here, no report is replaced, and no temporary file is left."""
