@@ -77,7 +77,7 @@ DEFAULT_TIMEOUT = 5.0
 BATCH = 256
 STOP_GRACE = 5.0  # seconds a stopped batch's threads get to leave it
 PROBE_WINDOW = 4  # probes sent at once when a target is behind a process boundary
-PROBES_KEPT = 20000  # probed streams whose outcomes are kept
+PROBES_KEPT = 4096  # probed streams whose outcomes are kept (then forgotten, all at once)
 _RAW_PROBES = 30  # inputs of a kind whose deciding opcode is found before sampling starts
 
 
