@@ -11,7 +11,11 @@ every target in batches: a target this interpreter can be (``reference``,
 worker's own `load` (runner/worker.py), so its answers are exactly what the
 worker would have said; any other target (``python:PATH``, ``cmd:...``,
 ``pickleparser``) gets them through its adapter as one pipelined batch, in
-a thread of its own, all targets at once.
+a thread of its own (one per target, for the whole run), all targets at
+once, while this process makes the next batch.  Answers that are the same
+success (the same value loaded, the same bytes dumped) are seen to agree as
+they are read: equal answer dicts, or lines equal but for their ids; only
+the others are decoded and judged.
 
 An answer becomes an `Outcome` by the runner's own vocabulary
 (runner/checks.py): ``value`` (with the tagged JSON of what loaded),
@@ -35,7 +39,10 @@ way, its signature taken again from the minimized stream, and written as a
 case for review (runner/fuzz_cases.py; a dump's object is shrunk over its
 tagged JSON instead, and becomes a dump case) under ``--out``
 (``reports/runs/fuzz-latest/`` by default), along with ``summary.json``;
-later inputs with a signature already seen are only counted.
+later inputs with a signature already seen are only counted.  Probes (the
+cuts and candidates these searches ask about) go to targets behind a
+process boundary `PROBE_WINDOW` at a time; a stream probed once is not
+asked again in the run.
 
 Progress goes to stderr (inputs, inputs/s, signatures); the summary to
 stdout.  Ctrl-C ends the run after the batch in flight, with the summary and
@@ -49,6 +56,8 @@ import collections
 import datetime
 import json
 import os
+import queue
+import re
 import sys
 import threading
 import time
@@ -67,7 +76,8 @@ DEFAULT_OUT = os.path.join("reports", "runs", "fuzz-latest")
 DEFAULT_TIMEOUT = 5.0
 BATCH = 256
 STOP_GRACE = 5.0  # seconds a stopped batch's threads get to leave it
-PROBE_WINDOW = 16  # probes sent at once when a target is behind a process boundary
+PROBE_WINDOW = 4  # probes sent at once when a target is behind a process boundary
+PROBES_KEPT = 4096  # probed streams whose outcomes are kept (then forgotten, all at once)
 _RAW_PROBES = 30  # inputs of a kind whose deciding opcode is found before sampling starts
 
 
@@ -154,19 +164,95 @@ class _Remote:
         self.python2 = target.python2
         self.profile = getattr(target, "profile", None)
         self.where = "through its adapter" if not target.spec.kind else "in a worker"
+        self._thread = self._todo = None
 
     def load_all(self, requests, stop=None):
+        """The answers to requests (JSON texts, or None for one not asked): each
+        the answer's line as read (bytes; `answer_dict` decodes it) or the
+        AdapterFailure it met."""
         asked = [i for i, r in enumerate(requests) if r is not None]
-        texts = [json.dumps(requests[i]) for i in asked]
         out = [_UNSUPPORTED] * len(requests)
         for i in asked:
             out[i] = None
-        for index, answer in self.target.adapter.pipeline(texts, stop=stop):
+        texts = [requests[i] for i in asked]
+        for index, answer in self.target.adapter.pipeline(texts, stop=stop, raw=True):
             out[asked[index]] = answer
         return out
 
+    def submit(self, requests, stop):
+        """Have this target's own thread answer requests (`load_all`); the
+        _Pending that will hold the answers.  The thread lives as long as the
+        target: a batch costs no thread start, and the next batch can be made
+        while this one is answered."""
+        pending = _Pending()
+        if self._thread is None:
+            self._todo = queue.SimpleQueue()
+            self._thread = threading.Thread(target=self._serve, daemon=True,
+                                            name="picklespec fuzz: %s" % self.name)
+            self._thread.start()
+        self._todo.put((requests, stop, pending))
+        return pending
+
+    def _serve(self):
+        while True:
+            job = self._todo.get()
+            if job is None:
+                return
+            requests, stop, pending = job
+            try:
+                pending.answers = self.load_all(requests, stop)
+            except BaseException:  # said as a thread would say it; the batch is cut short
+                sys.excepthook(*sys.exc_info())
+            pending.done.set()
+
     def close(self):
+        if self._thread is not None:
+            self._todo.put(None)
         self.target.close()
+
+
+class _Pending:
+    """A batch a remote target's thread is answering."""
+
+    __slots__ = ("done", "answers")
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.answers = None
+
+
+def answer_dict(answer):
+    """An answer as a dict (or the AdapterFailure it is): a remote target's
+    line is decoded here, only when its outcome is asked for."""
+    if not isinstance(answer, bytes):
+        return answer
+    try:
+        decoded = json.loads(answer)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return AdapterFailure("protocol-error", "not a JSON answer: %r" % answer[:200])
+    if not isinstance(decoded, dict):
+        return AdapterFailure("protocol-error", "answer is not a JSON object: %r" % answer[:200])
+    return decoded
+
+
+_ANSWER_ID = re.compile(rb'"id": -?[0-9]+')  # json.dumps's form; tagged JSON's ids are strings
+_VALUE_END = b'"ok": true}'  # a success's last key, keys sorted (other lines are decoded)
+
+
+def same_success(answers):
+    """Whether every target answered with the same success (the same loaded value
+    or dumped bytes), seen without decoding: equal answer dicts, or equal lines
+    once their ids are out.  Equal answers that are not successes may still be
+    judged apart (clean by one target's profile, unclean by another's)."""
+    first = answers[0]
+    if isinstance(first, dict):
+        return first.get("ok") is True and all(a == first for a in answers[1:])
+    if not isinstance(first, bytes) or not first.endswith(_VALUE_END):
+        return False
+    if all(a == first for a in answers[1:]):
+        return True
+    bare = _ANSWER_ID.sub(b"", first, 1)
+    return all(isinstance(a, bytes) and _ANSWER_ID.sub(b"", a, 1) == bare for a in answers[1:])
 
 
 def open_fuzz_targets(texts, in_process=True, timeout=DEFAULT_TIMEOUT):
@@ -253,72 +339,130 @@ class Fuzzer:
         # round trip: ask a window of probes in one pipelined batch.
         self.window = 1 if all(isinstance(t, _InProcess) for t in targets) else PROBE_WINDOW
         self._stop = threading.Event()
+        self._probed = {}  # stream -> (outcomes, {name: answer}), see `_probed_many`
         self._options = {}
+        self._option_texts = {}  # the options as they end a load request's text
         for t in targets:
             opts = {"allow_globals": ALLOWED_GLOBALS} if "allow_globals" in t.load_options else {}
             self._options[t.name] = opts
+            self._option_texts[t.name] = ', "options": %s' % json.dumps(opts) if opts else ""
 
     # -- asking the targets --------------------------------------------------
 
-    def _requests(self, target, datas):
+    def _requests(self, target, datas, texts=None):
         """The requests for inputs: a stream (bytes) is loaded, a Dump dumped
-        (None where the target does not dump at that protocol)."""
+        (None where the target does not dump at that protocol).  A target in
+        this process takes dicts; one behind a process boundary their JSON
+        text, each dump's encoded once for every target (`texts`: id -> text)."""
         opts = self._options[target.name]
         out = []
+        remote = not isinstance(target, _InProcess)
+        texts = {} if texts is None else texts
         for d in datas:
             if isinstance(d, Dump):
-                out.append({"op": "dump", "protocol": d.protocol, "object": d.tagged}
-                           if d.protocol in target.dump_protocols else None)
+                if d.protocol not in target.dump_protocols:
+                    out.append(None)
+                elif remote:
+                    text = texts.get(id(d))
+                    if text is None:
+                        text = texts[id(d)] = wire.dump_text(d.protocol, json.dumps(d.tagged))
+                    out.append(text)
+                else:
+                    out.append({"op": "dump", "protocol": d.protocol, "object": d.tagged})
+            elif remote:
+                out.append('{"op": "load", "data": "%s"%s}'
+                           % (d.hex(), self._option_texts[target.name]))
             elif opts:
                 out.append({"op": "load", "data": d.hex(), "options": opts})
             else:
                 out.append({"op": "load", "data": d.hex()})
         return out
 
-    def ask(self, datas):
-        """Every target's answers to datas: {name: [answer, ...]}."""
-        answers = {}
-        threads = []
-        for t in self.targets:
-            if isinstance(t, _InProcess):
-                continue
+    def send(self, datas):
+        """Start every target behind a process boundary on datas, each in its own
+        thread; what `collect` takes."""
+        texts = {}
+        return datas, {t.name: t.submit(self._requests(t, datas, texts), self._stop)
+                       for t in self.targets if not isinstance(t, _InProcess)}
 
-            def work(t=t):
-                answers[t.name] = t.load_all(self._requests(t, datas), stop=self._stop)
-            thread = threading.Thread(target=work, daemon=True)
-            thread.start()
-            threads.append(thread)
+    def collect(self, sent):
+        """Every target's answers to what was sent: {name: [answer, ...]}; the
+        targets in this process answer here, meanwhile."""
+        datas, pending = sent
+        answers = {}
         try:
             for t in self.targets:
                 if isinstance(t, _InProcess):
                     answers[t.name] = t.load_all(self._requests(t, datas))
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(0.1)  # in small steps: Ctrl-C is seen here
+            for p in pending.values():
+                while not p.done.wait(0.1):  # in small steps: Ctrl-C is seen here
+                    pass
         except BaseException:
-            self._stop.set()  # the adapters leave the batch within 0.2 s
-            for thread in threads:
-                thread.join(STOP_GRACE)  # one that does not is left (a daemon): closing kills its target
+            self.abandon(sent)
             raise
+        for name, p in pending.items():
+            answers[name] = p.answers
         for t in self.targets:
             got = answers.get(t.name) or []
             if len(got) != len(datas) or any(a is None for a in got):
                 raise KeyboardInterrupt  # a batch cut short: only Ctrl-C stops one
         return answers
 
+    def abandon(self, sent):
+        """After a stop: the adapters leave the batch within 0.2 s; one that
+        does not is left (its thread is a daemon): closing kills its target."""
+        self._stop.set()
+        deadline = time.monotonic() + STOP_GRACE
+        for p in sent[1].values():
+            p.done.wait(max(0.0, deadline - time.monotonic()))
+
+    def ask(self, datas):
+        """Every target's answers to datas: {name: [answer, ...]}."""
+        return self.collect(self.send(datas))
+
     def outcomes(self, answers, i):
-        return [outcome_of(answers[t.name][i], self.python2, t.profile) for t in self.targets]
+        return [outcome_of(answer_dict(answers[t.name][i]), self.python2, t.profile)
+                for t in self.targets]
 
     def probe(self, data):
-        self.probes += 1
-        answers = self.ask([data])
-        return self.outcomes(answers, 0), answers
+        """Every target's outcomes for data, and their answers ({name: [answer]})."""
+        [(outcomes, answers)] = self._probed_many([data])
+        return outcomes, {name: [answer] for name, answer in answers.items()}
 
     def probe_many(self, datas):
         """Every target's outcomes for each of datas, asked as one batch."""
-        self.probes += len(datas)
-        answers = self.ask(datas)
-        return [self.outcomes(answers, i) for i in range(len(datas))]
+        return [outcomes for outcomes, _ in self._probed_many(datas)]
+
+    def _probed_many(self, datas):
+        """(outcomes, {name: answer}) for each of datas.  A stream probed before
+        is not asked again: the same cuts and candidates come up in the
+        searches of many disagreements (the targets answer a stream the same
+        way every time, or a run could not be reproduced from its seed)."""
+        known = self._probed
+        got = {}  # stream (or a dump's id) -> result
+        fresh = []
+        for d in datas:
+            key = d if isinstance(d, bytes) else id(d)
+            if key in got:
+                continue
+            if key in known:
+                got[key] = known[key]
+            else:
+                got[key] = None
+                fresh.append(d)
+        if fresh:
+            self.probes += len(fresh)
+            answers = self.ask(fresh)
+            if len(known) + len(fresh) > PROBES_KEPT:
+                known.clear()
+            for i, d in enumerate(fresh):
+                result = (self.outcomes(answers, i),
+                          {t.name: answers[t.name][i] for t in self.targets})
+                if isinstance(d, bytes):
+                    known[d] = got[d] = result
+                else:
+                    got[id(d)] = result
+        return [got[d if isinstance(d, bytes) else id(d)] for d in datas]
 
     def first_disagreeing(self, candidates):
         """The index of the first candidate the targets disagree on (None if
@@ -425,7 +569,8 @@ class Fuzzer:
             self.findings[final].count += 1
             return
         got, answers = self.probe(small)
-        answered = [Answered(t, answers[t.name][0], o, m) for t, (o, m) in zip(self.targets, got)]
+        answered = [Answered(t, answer_dict(answers[t.name][0]), o, m)
+                    for t, (o, m) in zip(self.targets, got)]
         signature = [[list(x) for x in pre], opcode]
         finding = Finding(small, signature, answered, self.seed, index, how, opcode)
         self.findings[final] = finding
@@ -477,7 +622,8 @@ class Fuzzer:
         if final in self.findings:
             self.findings[final].count += 1
             return
-        answered = [Answered(t, answers[t.name][0], o, m) for t, (o, m) in zip(self.targets, got)]
+        answered = [Answered(t, answer_dict(answers[t.name][0]), o, m)
+                    for t, (o, m) in zip(self.targets, got)]
         signature = [[list(x) for x in pre], final[1]]
         finding = Finding(Dump(dump.protocol, small), signature, answered, self.seed, index, "dump",
                           opcode)
@@ -507,31 +653,55 @@ class Fuzzer:
 
     def run(self, inputs=None, seconds=None, batch=BATCH, job=0, jobs=1):
         """Fuzz until `inputs` inputs or `seconds` have gone.  With `jobs`, this
-        run takes the inputs numbered job, job + jobs, job + 2 * jobs, ..."""
+        run takes the inputs numbered job, job + jobs, job + 2 * jobs, ...
+
+        The targets behind a process boundary answer a batch while the next
+        one is made; it is sent once this one is judged, so that the probes
+        of a disagreement never wait behind a batch."""
         start = time.monotonic()
+        planned = [0]
+
+        def plan():
+            """The next batch's numbers and inputs, None when the run is done."""
+            if inputs is not None and planned[0] >= inputs:
+                return None
+            if seconds is not None and time.monotonic() - start >= seconds:
+                return None
+            n = batch if inputs is None else min(batch, inputs - planned[0])
+            numbers = [(planned[0] + j) * jobs + job for j in range(n)]
+            planned[0] += n
+            return numbers, [self.make(number) for number in numbers]
+
+        sent = None  # the batch the targets are answering: (numbers, made, what send gave)
         try:
-            while True:
-                if inputs is not None and self.inputs >= inputs:
-                    break
-                if seconds is not None and time.monotonic() - start >= seconds:
-                    break
-                n = batch if inputs is None else min(batch, inputs - self.inputs)
-                numbers = [(self.inputs + j) * jobs + job for j in range(n)]
-                made = [self.make(number) for number in numbers]
-                datas = [data for _, data in made]
-                answers = self.ask(datas)
-                for j, (how, data) in enumerate(made):
-                    outcomes = self.outcomes(answers, j)
-                    if self.disagree(outcomes):
-                        self.examine(data, outcomes, numbers[j], how)
-                self.inputs += n
+            upcoming = plan()
+            while upcoming is not None:
+                numbers, made = upcoming
+                sent = (numbers, made, self.send([data for _, data in made]))
+                upcoming = plan()  # while the targets answer
+                answers = self.collect(sent[2])  # abandons the batch if stopped meanwhile
+                sent = None
+                self.judge(numbers, made, answers)
+                self.inputs += len(made)
                 self.elapsed = time.monotonic() - start
                 if self.progress:
                     self.progress(self)
         except KeyboardInterrupt:
             self.interrupted = True
+            if sent is not None:
+                self.abandon(sent[2])
         self.elapsed = time.monotonic() - start
         return self
+
+    def judge(self, numbers, made, answers):
+        """Each input of a batch whose targets disagree is examined."""
+        columns = [answers[t.name] for t in self.targets]
+        for j, (how, data) in enumerate(made):
+            if same_success([c[j] for c in columns]):
+                continue
+            outcomes = self.outcomes(answers, j)
+            if self.disagree(outcomes):
+                self.examine(data, outcomes, numbers[j], how)
 
     @property
     def rate(self):
@@ -730,7 +900,9 @@ def main(argv):
         return 2
     if any(isinstance(t, _InProcess) for t in targets):
         _limit_own_memory()
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))  # as the worker does
+        from .worker import RECURSION_LIMIT
+
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))  # as the worker does
     progress = _Progress()
     try:
         seeds = [] if args.no_corpus else corpus_streams()

@@ -10,7 +10,8 @@ machine, each from one run of the same seeded inputs:
    and in two (``--jobs 2``, one per core): goal at least 2,000 inputs/s on
    2 cores;
 2. the same pair through worker processes, each fed one pipelined batch at
-   a time from a thread of its own: goal at least 1,000 inputs/s.
+   a time from a thread of its own while the next batch is made: goal at
+   least 1,000 inputs/s.
 
 Every figure counts everything a fuzzing run does: making the inputs,
 every target's loads, judging the outcomes, and probing, minimizing and
@@ -63,7 +64,9 @@ def main(argv=None):
     parser.add_argument("--target", action="append", default=None,
                         help="the pair (default: reference and cpython-c)")
     args = parser.parse_args(argv)
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    from .worker import RECURSION_LIMIT
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))  # as the worker does
     from .fuzz import _limit_own_memory
 
     _limit_own_memory()

@@ -10,9 +10,13 @@ it.  It keeps an *abstract stack* -- for each entry its kind (the table's
 StackObject names: int, str, tuple, list, dict, set, ...), whether it is
 hashable, its size, and for globals and instances what they can do -- and a
 mark stack and the memo keys written so far.  At each step it picks an
-opcode of the protocol (drawing again, a few times, until its operands are on
-the abstract stack), writes its argument, and applies its effect, until the budget is spent; then it makes
-sure something is on the stack and writes STOP.  A few facts the table does
+opcode of the protocol (among those that take no more entries than are above
+the topmost mark, and need no mark unless one is open: drawing again, a few
+times, until its operands are on the abstract stack), writes its argument,
+and applies its effect, until the budget is spent; then it makes sure
+something is on the stack and writes STOP.  What the table says of each
+opcode (its byte, what it takes and leaves, how its argument is written) is
+worked out once, when the module loads.  A few facts the table does
 not hold decide whether a program that is well typed is also *valid*: dict
 keys and set members must be hashable, REDUCE and NEWOBJ need a callable
 with the right number of arguments, BUILD a state its instance takes, GET a
@@ -79,22 +83,25 @@ UNKNOWN_BYTES = bytes(b for b in range(256) if b not in by_code)
 class RandomSource:
     """Choices from random.Random: the fuzzer's source, reproducible from a seed."""
 
+    __slots__ = ("rng", "_random")
+
     def __init__(self, seed=None):
         self.rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        self._random = self.rng.random
 
     def integer(self, lo, hi):
-        if hi - lo < 1 << 40:
-            return lo + int(self.rng.random() * (hi - lo + 1))
+        if hi - lo < 1099511627776:  # 2**40: a float's 53 bits draw it evenly enough
+            return lo + int(self._random() * (hi - lo + 1))
         return self.rng.randint(lo, hi)
 
     def choice(self, seq):
-        return seq[int(self.rng.random() * len(seq))]
+        return seq[int(self._random() * len(seq))]
 
     def chance(self, percent):
-        return self.rng.random() * 100 < percent
+        return self._random() * 100 < percent
 
     def raw(self, n):
-        return bytes(self.rng.getrandbits(8) for _ in range(n))
+        return self.rng.getrandbits(8 * n).to_bytes(n, "little") if n else b""
 
 
 # -- what the grammar may call ---------------------------------------------------
@@ -170,6 +177,14 @@ class Entry:
 
 
 _KIND = {"int_or_bool": "int", "bytes_or_str": "str", "None": "none"}
+_UNHASHABLE = ("list", "dict", "set", "bytearray")
+_CODE = {op.name: op.code.encode("latin-1") for op in opcodes}  # each opcode's byte
+
+
+def _pushed(name):
+    """(kind, hashable) of what the table says `name` pushes."""
+    kind = by_name[name].after[0].name
+    return _KIND.get(kind, kind), kind not in _UNHASHABLE
 
 
 class Program:
@@ -192,67 +207,47 @@ class Program:
 
 
 class _Machine:
+    """The abstract stack while a program is written: entries, and None for a
+    mark; `marks` the positions of the open marks and `top` where the entries
+    above the topmost one start, kept as marks come and go; the memo (key ->
+    entry, and the keys in the order written)."""
+
+    __slots__ = ("s", "persistent", "protocol", "stack", "marks", "top", "memo", "memo_keys",
+                 "prog", "ins", "depths")
+
     def __init__(self, source, protocol, persistent=True):
         self.s = source
         self.persistent = persistent
         self.protocol = protocol
-        self.stack = []  # entries, and None for a mark
+        self.stack = []
+        self.marks = []
+        self.top = 0
         self.memo = {}
+        self.memo_keys = []
         self.prog = Program(protocol)
-
-    # the stack above the topmost mark
-    def top_slice(self):
-        stack = self.stack
-        for i in range(len(stack) - 1, -1, -1):
-            if stack[i] is None:
-                return i + 1
-        return 0
-
-    def marks(self):
-        return self.stack.count(None)
+        self.ins = self.prog.instructions
+        self.depths = self.prog.depths
 
     def emit(self, name, arg=b""):
-        self.prog.depths.append((len(self.stack) - self.top_slice(), self.marks()))
-        self.prog.instructions.append((name, by_name[name].code.encode("latin-1") + arg))
+        self.depths.append((len(self.stack) - self.top, len(self.marks)))
+        self.ins.append((name, _CODE[name] + arg))
 
+    def push_mark(self):
+        self.emit("MARK")
+        self.marks.append(len(self.stack))
+        self.stack.append(None)
+        self.top = len(self.stack)
 
-class _Taker:
-    """What the table says an operand-taking opcode needs, worked out once."""
+    def pop_mark(self):
+        """Take the topmost mark, and everything above it, off the stack."""
+        del self.stack[self.marks.pop():]
+        self.top = self.marks[-1] + 1 if self.marks else 0
 
-    __slots__ = ("op", "name", "fixed", "mark", "container")
-
-    def __init__(self, op):
-        self.op = op
-        self.name = op.name
-        # the kinds of its fixed operands (None: any), topmost last
-        self.fixed = [None if k.name == "any" else _KIND.get(k.name, k.name)
-                      for k in op.before if k is not markobject and k is not stackslice]
-        self.mark = markobject in op.before
-        # APPENDS, SETITEMS, ADDITEMS: a container below the mark
-        self.container = self.fixed[0] if self.mark and op.before[0] is not markobject else False
-
-
-def _operands(m, taker, start):
-    """The entries an opcode would take (topmost last; for APPENDS and the like
-    the container below the mark first), or None if they are not there."""
-    stack = m.stack
-    if taker.mark:
-        if start == 0:
-            return None
-        if taker.container is not False:
-            below = stack[start - 2] if start >= 2 else None
-            if below is None or below.kind != taker.container:
-                return None
-            return [below] + stack[start:]
-        return stack[start:]
-    n = len(taker.fixed)
-    if len(stack) - start < n:
-        return None
-    ops = stack[len(stack) - n:] if n else []
-    for entry, kind in zip(ops, taker.fixed):
-        if kind is not None and entry.kind != kind:
-            return None
-    return ops
+    def remember(self, key, entry):
+        if key not in self.memo:
+            self.memo_keys.append(key)
+        self.memo[key] = entry
+        self.prog.keys.add(key)
 
 
 def _callable(entry, arity_of, n):
@@ -294,8 +289,115 @@ _NEVER = {"NEXT_BUFFER", "READONLY_BUFFER", "FRAME", "PROTO", "STOP", "STACK_GLO
           "PERSID"}  # pushed by their own productions below, or never in a valid program
 
 
-def _random_text(s, alphabet="abcdefghijklmnopqrstuvwxyz_", most=8):
-    return "".join(s.choice(alphabet) for _ in range(s.integer(0, most)))
+# What an operand-taking opcode leaves on the stack, given its operands (topmost
+# last; for APPENDS and the like the container below the mark first); the
+# opcodes not listed push what the table names.
+def _leaves_called(ops):
+    g = ops[0].of
+    return Entry(g.makes, g.hashable, 2 if g.makes == "tuple" else 0, g)
+
+
+def _leaves_grown(ops):
+    ops[0].size += 1
+    return ops[0]
+
+
+_LEAVES = {
+    "DUP": lambda ops: (ops[0], ops[0]),
+    "APPEND": lambda ops: (_leaves_grown(ops),),
+    "SETITEM": lambda ops: (_leaves_grown(ops),),
+    "APPENDS": lambda ops: (),  # the container stays where it was
+    "SETITEMS": lambda ops: (),
+    "ADDITEMS": lambda ops: (),
+    "TUPLE": lambda ops: (Entry("tuple", all(e.hashable for e in ops), len(ops)),),
+    "LIST": lambda ops: (Entry("list", False, len(ops)),),
+    "DICT": lambda ops: (Entry("dict", False, len(ops)),),
+    "FROZENSET": lambda ops: (Entry("frozenset", True, len(ops)),),
+    "REDUCE": lambda ops: (_leaves_called(ops),),
+    "BUILD": lambda ops: (ops[0],),
+    "BINPERSID": lambda ops: (Entry("persistent"),),
+    "MEMOIZE": lambda ops: (ops[0],),
+}
+for _name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+    _LEAVES[_name] = _LEAVES["TUPLE"]
+for _name in ("NEWOBJ", "NEWOBJ_EX", "OBJ"):
+    _LEAVES[_name] = _LEAVES["REDUCE"]
+
+
+def _leaves_kind(kind):
+    return lambda ops: (Entry(kind),)
+
+
+class _Taker:
+    """What the table says an operand-taking opcode needs, and what it leaves,
+    worked out once."""
+
+    __slots__ = ("op", "name", "fixed", "n", "mark", "container", "rule", "leaves")
+
+    def __init__(self, op):
+        self.op = op
+        self.name = op.name
+        # the kinds of its fixed operands (None: any), topmost last
+        self.fixed = [None if k.name == "any" else _KIND.get(k.name, k.name)
+                      for k in op.before if k is not markobject and k is not stackslice]
+        self.n = len(self.fixed)
+        self.mark = markobject in op.before
+        # APPENDS, SETITEMS, ADDITEMS: a container below the mark
+        self.container = self.fixed[0] if self.mark and op.before[0] is not markobject else False
+        self.rule = _ALLOWED.get(op.name)
+        if not op.after:
+            self.leaves = lambda ops: ()
+        elif op.name in _LEAVES:
+            self.leaves = _LEAVES[op.name]
+        else:
+            self.leaves = _leaves_kind(_KIND.get(op.after[0].name, op.after[0].name))
+
+
+def _operands(m, taker):
+    """The entries an opcode would take (topmost last; for APPENDS and the like
+    the container below the mark first), or None if they are not there."""
+    stack = m.stack
+    start = m.top
+    if taker.mark:
+        if start == 0:
+            return None
+        if taker.container is not False:
+            below = stack[start - 2] if start >= 2 else None
+            if below is None or below.kind != taker.container:
+                return None
+            return [below] + stack[start:]
+        return stack[start:]
+    n = taker.n
+    if len(stack) - start < n:
+        return None
+    if not n:
+        return []
+    ops = stack[-n:]
+    for entry, kind in zip(ops, taker.fixed):
+        if kind is not None and entry.kind != kind:
+            return None
+    return ops
+
+
+def _apply(m, taker, ops):
+    """Write an operand-taking opcode and apply its effect to the abstract stack."""
+    m.emit(taker.name)
+    stack = m.stack
+    if taker.mark:
+        m.pop_mark()
+        if taker.container is not False:
+            stack[-1].size += len(ops) - 1
+    else:
+        del stack[len(stack) - len(ops):]
+    stack.extend(taker.leaves(ops))
+
+
+_LOWER = "abcdefghijklmnopqrstuvwxyz_"
+_UNI = "abcxyz \u00e9\u00ff\u0100\u20ac\U0001f600"
+
+
+def _random_text(s, alphabet=_LOWER, most=8):
+    return "".join([s.choice(alphabet) for _ in range(s.integer(0, most))])
 
 
 def _small_int(s):
@@ -305,55 +407,6 @@ def _small_int(s):
     if r < 8:
         return s.integer(-(1 << 31), (1 << 31) - 1)
     return s.integer(-(1 << 70), 1 << 70)
-
-
-_UNI = "abcxyz \u00e9\u00ff\u0100\u20ac\U0001f600"
-
-
-def _push(m, name):
-    """Write the argument of a push opcode; the entry it pushes."""
-    s = m.s
-    if name == "INT":
-        if s.chance(15):
-            m.emit(name, A.decimalnl_short.write(s.choice(["00", "01"])))
-            return Entry("bool")
-        m.emit(name, A.decimalnl_short.write(str(s.integer(-(1 << 31), (1 << 31) - 1))))
-    elif name == "BININT":
-        m.emit(name, A.int4.write(s.integer(-(1 << 31), (1 << 31) - 1)))
-    elif name == "BININT1":
-        m.emit(name, A.uint1.write(s.integer(0, 255)))
-    elif name == "BININT2":
-        m.emit(name, A.uint2.write(s.integer(0, 65535)))
-    elif name == "LONG":
-        m.emit(name, A.decimalnl_long.write("%dL" % _small_int(s)))
-    elif name in ("LONG1", "LONG4"):
-        m.emit(name, by_name[name].arg.write(_small_int(s)))
-    elif name == "STRING":
-        m.emit(name, A.stringnl.write(repr(_random_text(s))))
-        return Entry("str")
-    elif name in ("BINSTRING", "SHORT_BINSTRING"):
-        m.emit(name, by_name[name].arg.write(_random_text(s).encode("ascii")))
-        return Entry("str")
-    elif name in ("BINBYTES", "SHORT_BINBYTES", "BINBYTES8"):
-        m.emit(name, by_name[name].arg.write(s.raw(s.integer(0, 6))))
-    elif name == "BYTEARRAY8":
-        m.emit(name, A.bytearray8.write(bytearray(s.raw(s.integer(0, 6)))))
-        return Entry("bytearray", hashable=False)
-    elif name == "UNICODE":
-        m.emit(name, A.unicodestringnl.write(_random_text(s)))
-    elif name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"):
-        m.emit(name, by_name[name].arg.write(_random_text(s, _UNI)))
-    elif name == "FLOAT":
-        m.emit(name, A.floatnl.write(repr(_float(s))))
-    elif name == "BINFLOAT":
-        m.emit(name, A.float8.write(_float(s)))
-    elif name in ("EMPTY_LIST", "EMPTY_DICT", "EMPTY_SET"):
-        m.emit(name)
-        return Entry(by_name[name].after[0].name, hashable=False)
-    else:
-        m.emit(name)
-    kind = by_name[name].after[0].name
-    return Entry(_KIND.get(kind, kind), hashable=kind not in ("list", "dict", "set", "bytearray"))
 
 
 def _float(s):
@@ -366,40 +419,89 @@ def _float(s):
         else s.integer(-10 ** 6, 10 ** 6) / 7.0
 
 
+# The argument of each push opcode that takes one, drawn from a source.
+_ARGUMENTS = {
+    "BININT": lambda s: A.int4.write(s.integer(-(1 << 31), (1 << 31) - 1)),
+    "BININT1": lambda s: A.uint1.write(s.integer(0, 255)),
+    "BININT2": lambda s: A.uint2.write(s.integer(0, 65535)),
+    "LONG": lambda s: A.decimalnl_long.write("%dL" % _small_int(s)),
+    "LONG1": lambda s: A.long1.write(_small_int(s)),
+    "LONG4": lambda s: A.long4.write(_small_int(s)),
+    "STRING": lambda s: A.stringnl.write(repr(_random_text(s))),
+    "BINSTRING": lambda s: A.string4.write(_random_text(s).encode("ascii")),
+    "SHORT_BINSTRING": lambda s: A.string1.write(_random_text(s).encode("ascii")),
+    "BINBYTES": lambda s: A.bytes4.write(s.raw(s.integer(0, 6))),
+    "SHORT_BINBYTES": lambda s: A.bytes1.write(s.raw(s.integer(0, 6))),
+    "BINBYTES8": lambda s: A.bytes8.write(s.raw(s.integer(0, 6))),
+    "BYTEARRAY8": lambda s: A.bytearray8.write(bytearray(s.raw(s.integer(0, 6)))),
+    "UNICODE": lambda s: A.unicodestringnl.write(_random_text(s)),
+    "SHORT_BINUNICODE": lambda s: A.unicodestring1.write(_random_text(s, _UNI)),
+    "BINUNICODE": lambda s: A.unicodestring4.write(_random_text(s, _UNI)),
+    "BINUNICODE8": lambda s: A.unicodestring8.write(_random_text(s, _UNI)),
+    "FLOAT": lambda s: A.floatnl.write(repr(_float(s))),
+    "BINFLOAT": lambda s: A.float8.write(_float(s)),
+}
+
+
+def _push_int(m, s):
+    """INT: a bool (``00``, ``01``) now and then, otherwise a 4-byte integer."""
+    if s.chance(15):
+        m.emit("INT", A.decimalnl_short.write(s.choice(["00", "01"])))
+        return Entry("bool")
+    m.emit("INT", A.decimalnl_short.write(str(s.integer(-(1 << 31), (1 << 31) - 1))))
+    return Entry("int")
+
+
+def _production(name):
+    """Writing push opcode `name` with its argument; the entry it pushes."""
+    kind, hashable = _pushed(name)
+    argument = _ARGUMENTS.get(name)
+    if argument is None:
+        def push(m, s):
+            m.emit(name)
+            return Entry(kind, hashable)
+    else:
+        def push(m, s):
+            m.emit(name, argument(s))
+            return Entry(kind, hashable)
+    return push
+
+
 def _push_global(m):
     s = m.s
     g = s.choice(GLOBALS)
     if m.protocol >= 4 and s.chance(60):
-        short = m.protocol >= 4
         for text in (g.module, g.name):
-            if short:
-                m.emit("SHORT_BINUNICODE", A.unicodestring1.write(text))
-            else:
-                m.emit("BINUNICODE", A.unicodestring4.write(text))
+            m.emit("SHORT_BINUNICODE", A.unicodestring1.write(text))
             m.stack.append(Entry("str"))
             if s.chance(30):
                 _memoize(m)
         m.emit("STACK_GLOBAL")
-        m.stack.pop()
-        m.stack.pop()
+        del m.stack[-2:]
     else:
-        m.emit("GLOBAL", A.stringnl_noescape_pair.write("%s %s" % (g.module, g.name)))
+        m.emit("GLOBAL", _GLOBAL_ARGUMENTS[g])
     return Entry("global", of=g)
 
 
 def _push_ext(m):
-    names = [n for n in ("EXT1", "EXT2", "EXT4")]
-    name = m.s.choice(names)
+    name = m.s.choice(("EXT1", "EXT2", "EXT4"))
     code, g = EXTENSIONS[name]
     m.emit(name, by_name[name].arg.write(code))
     return Entry("global", of=g)
 
 
+_PUT_FORMS_AT = [[n for n in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE") if by_name[n].proto <= p]
+                 for p in range(6)]
+# the GET forms of a protocol, for a key of 256 or more [0] and below [1]
+_GET_FORMS_AT = [[[n for n in forms if by_name[n].proto <= p]
+                  for forms in (("GET", "LONG_BINGET"), ("GET", "BINGET", "LONG_BINGET"))]
+                 for p in range(6)]
+
+
 def _memoize(m):
     """Write the top entry to the memo with one of the protocol's PUT forms."""
     s = m.s
-    forms = [n for n in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE") if by_name[n].proto <= m.protocol]
-    name = s.choice(forms)
+    name = s.choice(_PUT_FORMS_AT[m.protocol])
     if name == "MEMOIZE":
         key = len(m.memo)
         m.emit(name)
@@ -411,78 +513,44 @@ def _memoize(m):
             key %= 256
         arg = A.decimalnl_short.write(str(key)) if name == "PUT" else by_name[name].arg.write(key)
         m.emit(name, arg)
-    m.memo[key] = m.stack[-1]
-    m.prog.keys.add(key)
+    m.remember(key, m.stack[-1])
 
 
 def _get(m):
     s = m.s
-    key = s.choice(sorted(m.memo))
-    forms = ["GET"] + (["BINGET"] if key < 256 else []) + ["LONG_BINGET"]
-    forms = [n for n in forms if by_name[n].proto <= m.protocol]
-    name = s.choice(forms)
+    key = s.choice(m.memo_keys)
+    name = s.choice(_GET_FORMS_AT[m.protocol][key < 256])
     arg = A.decimalnl_short.write(str(key)) if name == "GET" else by_name[name].arg.write(key)
     m.emit(name, arg)
     return m.memo[key]
 
 
-def _apply(m, op, ops):
-    """Write an operand-taking opcode and apply its effect to the abstract stack."""
-    name = op.name
-    start = m.top_slice()
-    m.emit(name)
-    if markobject in op.before:
-        below_container = op.before[0] is not markobject
-        del m.stack[start - 1:]
-        if below_container:
-            container = m.stack[-1]
-            container.size += len(ops) - 1
-    else:
-        del m.stack[len(m.stack) - len(ops):]
-    after = op.after
-    if not after:
-        return
-    if name == "DUP":
-        m.stack.extend([ops[0], ops[0]])
-    elif name in ("APPEND", "SETITEM"):
-        ops[0].size += 1
-        m.stack.append(ops[0])
-    elif name in ("APPENDS", "SETITEMS", "ADDITEMS"):
-        pass  # the container stays where it was
-    elif name in ("TUPLE1", "TUPLE2", "TUPLE3", "TUPLE"):
-        m.stack.append(Entry("tuple", all(e.hashable for e in ops), len(ops)))
-    elif name in ("LIST", "DICT"):
-        m.stack.append(Entry(name.lower(), False, len(ops)))
-    elif name == "FROZENSET":
-        m.stack.append(Entry("frozenset", True, len(ops)))
-    elif name in ("REDUCE", "NEWOBJ", "NEWOBJ_EX", "OBJ"):
-        g = ops[0].of
-        m.stack.append(Entry(g.makes, g.hashable, 2 if g.makes == "tuple" else 0, g))
-    elif name == "BUILD":
-        m.stack.append(ops[0])
-    elif name == "BINPERSID":
-        m.stack.append(Entry("persistent"))
-    elif name == "MEMOIZE":
-        m.stack.append(ops[0])
-    else:
-        kind = after[0].name
-        m.stack.append(Entry(_KIND.get(kind, kind)))
-
-
 _PUSHES = [op.name for op in opcodes if not op.before and op.after and op.after[0] is not markobject
            and op.name not in _NEVER]
+_PRODUCTIONS = {name: _production(name) for name in _PUSHES}
+_PRODUCTIONS["INT"] = _push_int
+_GLOBAL_ARGUMENTS = {g: A.stringnl_noescape_pair.write("%s %s" % (g.module, g.name))
+                     for g in GLOBALS}
 _TAKERS = [_Taker(op) for op in opcodes if op.before and op.name not in _NEVER
            and op.name != "MEMOIZE"]
 
-
-_TAKERS_AT = [[t for t in _TAKERS if t.op.proto <= p] for p in range(6)]
-_PUSHES_AT = [[n for n in _PUSHES if by_name[n].proto <= p] for p in range(6)]
+# The push productions of each protocol; and its takers that could find their
+# operands, by whether BINPERSID may be written, the entries above the topmost
+# mark (up to 3, as many as any takes without a mark) and whether a mark is open.
+_PUSHES_AT = [[_PRODUCTIONS[n] for n in _PUSHES if by_name[n].proto <= p] for p in range(6)]
+_TAKERS_AT = [[[[[t for t in _TAKERS
+                  if t.op.proto <= p and (persistent or t.name != "BINPERSID")
+                  and (marked if t.mark else t.n <= depth)]
+                 for marked in (False, True)]
+                for depth in range(4)]
+               for p in range(6)]
+              for persistent in (False, True)]
 
 
 def _inst(m):
     """MARK args INST module name: a Python 2 classic instance."""
     s = m.s
-    start = m.top_slice()
+    start = m.top
     if start == 0:
         return False
     n = len(m.stack) - start
@@ -490,52 +558,49 @@ def _inst(m):
     if not choices:
         return False
     g = s.choice(choices)
-    m.emit("INST", A.stringnl_noescape_pair.write("%s %s" % (g.module, g.name)))
-    del m.stack[start - 1:]
+    m.emit("INST", _GLOBAL_ARGUMENTS[g])
+    m.pop_mark()
     m.stack.append(Entry(g.makes, g.hashable, 2 if g.makes == "tuple" else 0, g))
     return True
 
 
 def _step(m):
     s = m.s
-    depth = len(m.stack) - m.top_slice()
+    stack = m.stack
+    depth = len(stack) - m.top
     r = s.integer(0, 99)
-    if r < 8 and m.protocol >= 0:
-        m.emit("MARK")
-        m.stack.append(None)
+    if r < 8:
+        m.push_mark()
         return
     if r < 14:
-        m.stack.append(_push_global(m) if m.protocol < 2 or s.chance(85) else _push_ext(m))
+        stack.append(_push_global(m) if m.protocol < 2 or s.chance(85) else _push_ext(m))
         return
     if r < 20 and m.memo:
-        m.stack.append(_get(m))
+        stack.append(_get(m))
         return
     if r < 26 and depth:
         _memoize(m)
         return
-    if r < 28 and m.marks() and _inst(m):
+    if r < 28 and m.marks and _inst(m):
         return
     if r < 29 and m.persistent:
         m.emit("PERSID", A.stringnl_noescape.write(_random_text(s)))
-        m.stack.append(Entry("persistent"))
+        stack.append(Entry("persistent"))
         return
     if r < 45 + 8 * min(depth, 5):
         # an opcode drawn from the protocol's, until one fits (a few tries)
-        start = len(m.stack) - depth
-        takers = _TAKERS_AT[m.protocol]
-        for _ in range(12):
+        takers = _TAKERS_AT[m.persistent][m.protocol][min(depth, 3)][m.top > 0]
+        for _ in range(12 if takers else 0):
             taker = s.choice(takers)
-            if taker.name == "BINPERSID" and not m.persistent:
-                continue
-            ops = _operands(m, taker, start)
+            ops = _operands(m, taker)
             if ops is None:
                 continue
-            rule = _ALLOWED.get(taker.name)
+            rule = taker.rule
             if rule is not None and not rule(ops):
                 continue
-            _apply(m, taker.op, ops)
+            _apply(m, taker, ops)
             return
-    m.stack.append(_push(m, s.choice(_PUSHES_AT[m.protocol])))
+    stack.append(s.choice(_PUSHES_AT[m.protocol])(m, s))
 
 
 def program(source, protocol=None, max_ops=40, persistent=True):
@@ -547,13 +612,13 @@ def program(source, protocol=None, max_ops=40, persistent=True):
     s = source
     if protocol is None:
         protocol = s.integer(0, 5)
-    m = _Machine(s, protocol, persistent)
+    m = _Machine(s, protocol, bool(persistent))
     if protocol >= 2:
         m.emit("PROTO", A.uint1.write(protocol))
     for _ in range(s.integer(1, max_ops)):
         _step(m)
-    if len(m.stack) - m.top_slice() == 0:
-        m.stack.append(_push(m, s.choice([n for n in _PUSHES if by_name[n].proto <= protocol])))
+    if len(m.stack) - m.top == 0:
+        m.stack.append(s.choice(_PUSHES_AT[protocol])(m, s))
     m.emit("STOP")
     prog = m.prog
     if protocol >= 4 and s.chance(50):
@@ -652,12 +717,13 @@ def fault(source, prog, kind=None):
         size = sum(len(raw) for _, raw in ins[at:]) + s.integer(1, 64)
         ins.insert(at, ("FRAME", b"\x95" + A.uint8.write(size)))
     elif kind == "frame-short":
+        # never inside the argument of a PUT or LONG_BINPUT: see `costly`
         at = s.integer(first, stop)
-        if all(len(raw) == 1 for _, raw in ins[at:]):
+        if all(len(raw) == 1 or name in _WIDE_PUTS for name, raw in ins[at:]):
             ins.insert(stop, ("BININT2", b"M\x01\x00"))  # something with an argument to cut
         cuts, pos = [], 0
-        for _, raw in ins[at:]:
-            if len(raw) > 1:
+        for name, raw in ins[at:]:
+            if len(raw) > 1 and name not in _WIDE_PUTS:
                 cuts.extend(range(pos + 1, pos + len(raw)))
             pos += len(raw)
         ins.insert(at, ("FRAME", b"\x95" + A.uint8.write(s.choice(cuts))))
@@ -760,22 +826,35 @@ def highest_protocol_of(data):
 
 MEMO_INDEX_LIMIT = 1 << 20
 _PUTS = ("PUT", "BINPUT", "LONG_BINPUT")
+_WIDE_PUTS = ("PUT", "LONG_BINPUT")  # whose index can pass MEMO_INDEX_LIMIT
 
 
 def costly(data):
-    """Whether a stream writes a memo index of MEMO_INDEX_LIMIT or more.
+    """Whether a stream writes a memo index of MEMO_INDEX_LIMIT or more, or
+    has a FRAME that ends inside the argument of a PUT or LONG_BINPUT.
 
     CPython's C unpickler keeps its memo as an array as long as the largest
     index, zeroed when it grows: a LONG_BINPUT of 2**28 touches 2 GiB.  Such
     an input says nothing new (the corpus has the 2**32-1 case) and would
-    make the fuzzer a burden on its machine, so it is not sent.
+    make the fuzzer a burden on its machine, so it is not sent.  The C
+    unpickler that reads an argument past its frame's end (gh-154848) reads
+    the index of such a PUT from elsewhere: 2 to 5 GiB and seconds per input
+    on 3.11, where any other argument a short frame cuts shows the same bug.
     """
     if b"p" not in data and b"r" not in data:
         return False
+    frame_end = -1
     for ins in read_instructions(data):
-        if ins.op is not None and ins.op.name in _PUTS:
+        if ins.op is None:
+            continue
+        name = ins.op.name
+        if name == "FRAME" and isinstance(ins.value, int):
+            frame_end = ins.offset + len(ins.raw) + ins.value
+        elif name in _PUTS:
+            if name in _WIDE_PUTS and ins.offset < frame_end < ins.offset + len(ins.raw):
+                return True
             value = ins.value
-            if ins.op.name == "PUT":
+            if name == "PUT":
                 digits = "".join(c for c in str(value or "") if c in "0123456789")
                 value = int(digits[:12]) if digits else 0
             if isinstance(value, int) and value >= MEMO_INDEX_LIMIT:

@@ -54,7 +54,9 @@ def _job(queue, job, jobs, specs, in_process, timeout, seed, seeds, exceptions, 
         return
     if any(isinstance(t, _InProcess) for t in targets):
         _limit_own_memory()
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+        from .worker import RECURSION_LIMIT
+
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))  # as the worker does
 
     def progress(fuzzer):
         queue.put(("progress", job, fuzzer.inputs, fuzzer.disagreements, len(fuzzer.findings)))

@@ -265,16 +265,29 @@ def _named(text):
 
 def _restricted(allowed):
     """find_class allowing only the "module:name" globals listed ("Restricting
-    Globals" in the pickle documentation)."""
-    import pickle
+    Globals" in the pickle documentation).
 
-    allowed = frozenset(allowed)
+    One function per list, kept: `_with_hooks` then finds the class it made
+    for it, where a new function would make a new class for every load (a
+    fuzzer sends the same list with each of its inputs)."""
+    key = tuple(allowed)
+    made = _RESTRICTED.get(key)
+    if made is None:
+        import pickle
 
-    def find_class(module, name):
-        if "%s:%s" % (module, name) not in allowed:
-            raise pickle.UnpicklingError("global '%s.%s' is forbidden" % (module, name))
-        return _named("%s:%s" % (module, name))
-    return find_class
+        allowed = frozenset(allowed)
+
+        def find_class(module, name):
+            if "%s:%s" % (module, name) not in allowed:
+                raise pickle.UnpicklingError("global '%s.%s' is forbidden" % (module, name))
+            return _named("%s:%s" % (module, name))
+        if len(_RESTRICTED) >= 16:
+            _RESTRICTED.clear()
+        made = _RESTRICTED[key] = find_class
+    return made
+
+
+_RESTRICTED = {}  # the allowed globals, as a tuple -> their find_class
 
 
 _MODELS = {}  # tagged JSON text -> model value, for the latest objects

@@ -275,3 +275,43 @@ def test_dump_cases_from_real_interpreters_pass_the_checker(tmp_path):
                                 "--dumps", "100")
     dumps = list((out / "dump").glob("fuzz-*.yaml"))
     assert dumps and load_corpus([str(out)]).problems == []
+
+
+def test_a_frame_ending_inside_a_wide_put_argument_is_costly():
+    from picklespec.runner.fuzz_grammar import costly
+
+    def framed(size):
+        return b"\x80\x04\x95" + size.to_bytes(8, "little") + b"Nr\x01\x00\x00\x000."
+
+    assert costly(framed(3))  # the frame ends after "r\x01": inside LONG_BINPUT's index
+    assert not costly(framed(6))  # it ends after the index
+    assert not costly(framed(7))
+
+
+def test_short_frames_never_end_inside_a_wide_put_argument():
+    from picklespec.reference.asm import read_instructions
+    from picklespec.runner.fuzz_grammar import costly, fault, program
+
+    made = 0
+    for i in range(300):
+        source = RandomSource("frames:%d" % i)
+        prog = program(source, protocol=4)
+        if not any(name in ("PUT", "LONG_BINPUT") for name, _ in prog.instructions):
+            continue
+        data = fault(source, prog, "frame-short")
+        assert not costly(data), data
+        made += 1
+        frames = [x for x in read_instructions(data) if x.op is not None and x.op.name == "FRAME"]
+        assert frames  # and it still is a short frame
+    assert made > 50
+
+
+def test_answers_alike_but_for_their_ids_are_the_same_success():
+    value = b'{"id": %d, "object": {"type": "int", "value": "5"}, "ok": true}'
+    assert fuzz.same_success([value % 1, value % 2])
+    assert not fuzz.same_success([value % 1, value.replace(b'"5"', b'"6"') % 2])
+    rejected = b'{"exception": "UnpicklingError", "id": %d, "kind": "rejected", "ok": false}'
+    assert not fuzz.same_success([rejected % 1, rejected % 2])  # profiles judge cleanness
+    assert fuzz.same_success([{"ok": True, "object": {"type": "none"}}] * 2)
+    assert not fuzz.same_success([{"ok": True, "object": {"type": "none"}},
+                                  {"ok": True, "object": {"type": "int", "value": "0"}}])
