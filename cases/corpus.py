@@ -20,6 +20,7 @@ is mapped back to the file line.
 """
 
 import fnmatch
+import json
 import os
 import re
 
@@ -219,6 +220,11 @@ class Case:
         self.note = None
         self.refs = []
         self.aliases = []
+        # What the runner sends and compares, made once as the case is read
+        # (and kept in the corpus cache): the object's tagged JSON as a dump
+        # request holds it, and the result's tagged JSON; None if unmade.
+        self.object_text = None
+        self.result_json = None
         # dump cases
         self.object = None
         self.protocols = list(PROTOCOLS)
@@ -516,7 +522,20 @@ class _CaseReader:
             self.read_dump()
         else:
             self.read_load()
+        if not self.broken:
+            self.encode()
         return case
+
+    def encode(self):
+        """The tagged JSON the runner needs of the case (`Case.object_text`,
+        `Case.result_json`), made here so the corpus cache keeps it."""
+        case = self.case
+        try:
+            if case.classification == "dump":
+                case.object_text = json.dumps(model.to_json(case.object), sort_keys=True)
+            case.result_json = model.to_json(case.result)
+        except model.ModelError:  # a value the runner reports on when it meets it
+            case.object_text = case.result_json = None
 
     # -- fields of every case --
 

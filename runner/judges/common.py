@@ -51,7 +51,9 @@ class Prepared:
     @property
     def expected_json(self):
         if self._expected_json is None:
-            self._expected_json = model.to_json(self.expected)
+            self._expected_json = self.case.result_json
+            if self._expected_json is None:
+                self._expected_json = model.to_json(self.expected)
         return self._expected_json
 
     def expected_for(self, python2, variant=None):
@@ -78,7 +80,8 @@ class Prepared:
         text = self._texts.get(protocol)
         if text is None:
             if self._object_text is None:
-                self._object_text = json.dumps(model.to_json(self.case.object), sort_keys=True)
+                self._object_text = self.case.object_text or json.dumps(
+                    model.to_json(self.case.object), sort_keys=True)
             text = self._texts[protocol] = wire.dump_text(
                 protocol, self._object_text, wire.wire_options(self.case.options))
         return text
