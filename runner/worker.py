@@ -102,8 +102,8 @@ def to_text(document):
 
     Keys sorted where the C encoder sorts them (Python 3); Python 2.7's
     json falls back to its pure-Python encoder when asked to sort, which
-    took two fifths of a 2.7 worker's time, so there the keys come in the dict's
-    own order, the same for dicts built alike.
+    took two fifths of a 2.7 worker's time, so there the keys come in the
+    dict's own order, the same for dicts built alike.
     """
     return json.dumps(document, sort_keys=not PY2)
 
