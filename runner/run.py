@@ -253,9 +253,6 @@ class _ticker:
         total = len(self.out) * self.total // self.judged if self.judged else None
         self.progress(len(self.out), fraction, total)
 
-    def round_done(self):
-        pass
-
 
 class _Chunk:
     """A slice of the cases, from planning to its judged results.
@@ -346,8 +343,6 @@ class _Asking:
     def __call__(self, active, tick):
         self.rounds += 1
         asked = _ask_all(active, self.cache, self.jobs, self.stop, tick, self.rounds, self.clock)
-        if tick is not None:
-            tick.round_done()
         if self.stats is not None:
             self.stats["rounds"] = self.rounds
             for target, (count, seconds) in asked.items():
