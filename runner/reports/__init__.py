@@ -64,14 +64,14 @@ def write_all(run, directory):
     staged = {}  # name -> its temporary file
     child = _ChildStaging(run, paths) if _can_fork() else None
     try:
-        for name, write in FORMATS.items():
+        for name in FORMATS:
             if child is None or name not in _IN_CHILD:
-                staged[name] = _stage(paths[name], lambda out, write=write: write(run, out))
+                staged[name] = _render(run, name, paths[name])
         if child is not None:
             staged.update(child.result())
             for name in _IN_CHILD:  # what the child did not stage, staged here
                 if name not in staged:
-                    staged[name] = _stage(paths[name], lambda out, name=name: FORMATS[name](run, out))
+                    staged[name] = _render(run, name, paths[name])
         for name in FORMATS:
             os.replace(staged[name], paths[name])
     finally:
@@ -81,6 +81,11 @@ def write_all(run, directory):
             if os.path.exists(temporary):
                 os.unlink(temporary)
     return [paths[name] for name in FORMATS]
+
+
+def _render(run, name, path):
+    """The report `name` of run, staged next to path (`_stage`)."""
+    return _stage(path, lambda out: FORMATS[name](run, out))
 
 
 def _can_fork():
@@ -99,7 +104,6 @@ class _ChildStaging:
     {name: temporary file} of those it staged (none if it failed)."""
 
     def __init__(self, run, paths):
-        self.paths = paths
         self.staged = None
         read, write = os.pipe()
         self.pid = os.fork()
@@ -108,7 +112,7 @@ class _ChildStaging:
             status, staged = 1, []
             try:
                 for name in _IN_CHILD:
-                    staged.append((name, _stage(paths[name], lambda out, name=name: FORMATS[name](run, out))))
+                    staged.append((name, _render(run, name, paths[name])))
                 os.write(write, "".join("%s\t%s\n" % pair for pair in staged).encode("utf-8"))
                 status = 0
             except BaseException:  # rendered again by the parent, which reports the error
