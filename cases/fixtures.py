@@ -630,8 +630,9 @@ def _deep(depth, wrap):
 
 
 # Deeper than any recursion limit a pickler runs with (the worker raises
-# Python's to 3000, runner/worker.py's RECURSION_LIMIT; CPython 3.12 and
-# 3.13's C picklers stop at their own C recursion limit, under 10,000):
+# Python's to 3000, runner/worker.py's RECURSION_LIMIT, the adapter kit to
+# 10,000; CPython 3.12 and 3.13's C picklers stop at their own C recursion
+# limit, under 10,000):
 # pickling them reaches the limit.  Each is 100,000 objects, most of a
 # worker's start-up time and memory, and few runs pickle them: they are made
 # on first use where the module may have a __getattr__ (PEP 562, Python

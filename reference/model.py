@@ -764,8 +764,15 @@ def describe(root):
         if kind is frozenset:
             memo[key] = out = frozenset(conv(v) for v in value)
             return out
-        if isinstance(value, (Global, PersistentId)):
+        if isinstance(value, Global):
             return value
+        if isinstance(value, PersistentId):
+            # The pid is what the stream pushed before BINPERSID: real objects
+            # (a class, an instance) when an unpickler loaded it.  It is
+            # described whole at once, as a PersistentId may be a dict key and
+            # hashes by its pid; so a pid shares nothing with the rest.
+            memo[key] = out = PersistentId(describe(value.pid))
+            return out
         if isinstance(value, Buffer):
             return value
         if isinstance(value, type) or (_is_function(value) and not _bound_to_instance(value)):

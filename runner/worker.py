@@ -88,7 +88,7 @@ from picklespec.reference import effects, model  # noqa: E402
 PY2 = sys.version_info[0] == 2
 TOO_DEEP = RuntimeError if PY2 else RecursionError  # what recursing too deep raises
 
-# The recursion limit the worker (and the adapter kit) runs with: three times
+# The recursion limit the worker runs with (the adapter kit has its own): three times
 # CPython's default, so a pure-Python pickler can write and describe every
 # object of the corpus on every interpreter here (none needs 2,000 frames),
 # while a dump that cannot end (the fixtures nested 100,000 deep, the objects

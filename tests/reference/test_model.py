@@ -1,5 +1,6 @@
 """The object model: tagged JSON both ways, graph equality, describe/materialize."""
 
+import io
 import json
 import math
 import pickle
@@ -147,6 +148,26 @@ def test_an_empty_state_is_no_state():
 def test_a_memoryview_describes_as_a_buffer():
     d = model.describe(memoryview(b"ab"))
     assert isinstance(d, Buffer) and d.data == b"ab" and d.readonly
+
+
+def test_a_persistent_id_holding_real_objects_describes_them():
+    # GLOBAL fixtures.Plain, BINPERSID: pickle's persistent_load gets the class
+    # itself; a list pid used as a dict key is described before it is hashed.
+    loaded = _persistent(b"cpicklespec.cases.fixtures\nPlain\nQ.")
+    d = model.describe(loaded)
+    assert d == PersistentId(Global("picklespec.cases.fixtures", "Plain"))
+    assert model.to_json(d) == {"type": "persistent", "pid": {
+        "type": "global", "module": "picklespec.cases.fixtures", "name": "Plain"}}
+    keyed = model.describe({PersistentId([fixtures.Plain]): 1})
+    assert keyed == {PersistentId([Global("picklespec.cases.fixtures", "Plain")]): 1}
+    assert PersistentId([Global("picklespec.cases.fixtures", "Plain")]) in keyed
+
+
+def _persistent(data):
+    class Loader(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return model.PersistentId(pid)
+    return Loader(io.BytesIO(data)).load()
 
 
 def test_globals_without_a_module_are_found_where_they_live():
