@@ -106,7 +106,9 @@ def set_state(obj, state):
 
     A state that is not None must be a dict, even an empty or falsy one: the
     resolution of gh-128965 (pickle.py skipped falsy states of any type);
-    the same for the slot state, as _pickle.c checks (gh-144411).  Python 2
+    the same for the slot state, as _pickle.c checks (gh-144411) -- except
+    that a slot state of None is none here, as in pickle.py, where _pickle.c
+    refuses it too (the case defined-build-none-slot-state).  Python 2
     pickles write an empty dict for an instance with no attributes, which is
     a dict, so they load.
     """
