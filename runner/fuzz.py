@@ -57,12 +57,12 @@ import datetime
 import json
 import os
 import queue
-import re
 import sys
 import threading
 import time
 
-from picklespec.process import DEFAULT_MEMORY_MB, AdapterFailure
+from picklespec.process import DEFAULT_MEMORY_MB
+from picklespec.process.adapter import decode_answer, without_id
 from . import stopping, wire
 from .profile import read_profile
 from .projections import python2_view
@@ -224,18 +224,9 @@ class _Pending:
 def answer_dict(answer):
     """An answer as a dict (or the AdapterFailure it is): a remote target's
     line is decoded here, only when its outcome is asked for."""
-    if not isinstance(answer, bytes):
-        return answer
-    try:
-        decoded = json.loads(answer)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return AdapterFailure("protocol-error", "not a JSON answer: %r" % answer[:200])
-    if not isinstance(decoded, dict):
-        return AdapterFailure("protocol-error", "answer is not a JSON object: %r" % answer[:200])
-    return decoded
+    return decode_answer(answer) if isinstance(answer, bytes) else answer
 
 
-_ANSWER_ID = re.compile(rb'"id": -?[0-9]+')  # json.dumps's form; tagged JSON's ids are strings
 _VALUE_END = b'"ok": true}'  # a success's last key, keys sorted (other lines are decoded)
 
 
@@ -251,8 +242,9 @@ def same_success(answers):
         return False
     if all(a == first for a in answers[1:]):
         return True
-    bare = _ANSWER_ID.sub(b"", first, 1)
-    return all(isinstance(a, bytes) and _ANSWER_ID.sub(b"", a, 1) == bare for a in answers[1:])
+    bare = without_id(first)
+    return bare is not None and all(isinstance(a, bytes) and without_id(a) == bare
+                                    for a in answers[1:])
 
 
 def open_fuzz_targets(texts, in_process=True, timeout=DEFAULT_TIMEOUT):
@@ -900,9 +892,9 @@ def main(argv):
         return 2
     if any(isinstance(t, _InProcess) for t in targets):
         _limit_own_memory()
-        from .worker import RECURSION_LIMIT
+        from .worker import allow_recursion
 
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))  # as the worker does
+        allow_recursion()  # as the worker does
     progress = _Progress()
     try:
         seeds = [] if args.no_corpus else corpus_streams()

@@ -64,9 +64,9 @@ def main(argv=None):
     parser.add_argument("--target", action="append", default=None,
                         help="the pair (default: reference and cpython-c)")
     args = parser.parse_args(argv)
-    from .worker import RECURSION_LIMIT
+    from .worker import allow_recursion
 
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))  # as the worker does
+    allow_recursion()  # as the worker does
     from .fuzz import _limit_own_memory
 
     _limit_own_memory()

@@ -16,7 +16,6 @@ what it found.  A run is reproduced by the same seed and the same N.
 """
 
 import os
-import sys
 import time
 
 from .fuzz import Fuzzer, UsageError, _InProcess, _limit_own_memory, open_fuzz_targets
@@ -54,9 +53,9 @@ def _job(queue, job, jobs, specs, in_process, timeout, seed, seeds, exceptions, 
         return
     if any(isinstance(t, _InProcess) for t in targets):
         _limit_own_memory()
-        from .worker import RECURSION_LIMIT
+        from .worker import allow_recursion
 
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))  # as the worker does
+        allow_recursion()  # as the worker does
 
     def progress(fuzzer):
         queue.put(("progress", job, fuzzer.inputs, fuzzer.disagreements, len(fuzzer.findings)))

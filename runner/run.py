@@ -50,16 +50,14 @@ report and the findings.
 import argparse
 import contextlib
 import datetime
-import json
 import os
 import sys
 import threading
 import time
 
 from picklespec.cases.selection import KINDS, SelectionError, select
-from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, AdapterFailure
-from picklespec.process.adapter import ANSWER_ID
-from picklespec.reference.model import MAX_JSON_DEPTH
+from picklespec.process import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from picklespec.process.adapter import decode_answer, without_id
 
 from . import caseinfo, findings, stopping
 from .checks import Prepared, case_protocols, plan, plan_cross
@@ -474,13 +472,9 @@ class _Decoded:
 
 def _content(answer, key):
     """What tells an answer from the others in a round: its line without the
-    request id (`adapter._skim` found the id where json.dumps writes it), or
-    the call's own key for an answer that is not a line."""
-    if isinstance(answer, bytes):
-        found = ANSWER_ID.search(answer)
-        if found is not None:
-            return answer[:found.start(1)] + answer[found.end(1):]
-    return key
+    request id, or the call's own key for an answer that is not a line."""
+    bare = without_id(answer) if isinstance(answer, bytes) else None
+    return key if bare is None else bare
 
 
 def _decoded(answer, call):
@@ -489,18 +483,7 @@ def _decoded(answer, call):
     The adapter only skimmed the line (`adapter._skim`); one that is not JSON
     after all is the target's protocol error.
     """
-    if not isinstance(answer, bytes):
-        return answer
-    try:
-        decoded = json.loads(answer)
-    except ValueError:
-        decoded = None
-    except RecursionError:
-        return AdapterFailure("protocol-error", "the answer nests deeper than the protocol allows "
-                              "(%d levels)" % MAX_JSON_DEPTH)
-    if not isinstance(decoded, dict):
-        return AdapterFailure("protocol-error", "not a JSON answer: %r" % answer[:200])
-    return decoded
+    return decode_answer(answer) if isinstance(answer, bytes) else answer
 
 
 def _ask_all(active, cache, jobs, stop, progress, round_number, clock=None):

@@ -97,6 +97,12 @@ TOO_DEEP = RuntimeError if PY2 else RecursionError  # what recursing too deep ra
 RECURSION_LIMIT = 3000
 
 
+def allow_recursion(limit=RECURSION_LIMIT):
+    """Raise this interpreter's recursion limit to `limit`, never lower it:
+    what a process that pickles in Python here runs with."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), limit))
+
+
 def to_text(document):
     """JSON text for a document, the same text for equal documents made alike.
 
@@ -674,7 +680,7 @@ def main(argv):
     else:
         stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    allow_recursion()
     _guard_dangerous_globals()
     _tune_collector()
     serve(argv[1], stdin, stdout)

@@ -422,7 +422,7 @@ def main(make, argv=None):
     else:
         stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # what the library prints must not reach the answers
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    worker.allow_recursion(RECURSION_LIMIT)
     serve(session, stdin, stdout)
     return 0
 

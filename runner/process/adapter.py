@@ -433,6 +433,22 @@ def _skim(line, ident):
     return {"restart": _RESTART in line}
 
 
+def decode_answer(line):
+    """A line `pipeline(raw=True)` gave, decoded: the answer dict, or the
+    AdapterFailure of a line that is not one (a protocol error)."""
+    answer = _decode(line)
+    return AdapterFailure("protocol-error", answer) if isinstance(answer, str) else answer
+
+
+def without_id(line):
+    """An answer's line with its request id taken out (None if it has none):
+    answers alike but for the request they answer are then equal."""
+    found = ANSWER_ID.search(line)
+    if found is None:
+        return None
+    return line[:found.start(1)] + line[found.end(1):]
+
+
 def _decode(line):
     """The answer dict for a line, or a str saying why it is not one."""
     try:
