@@ -303,12 +303,20 @@ def to_json(root):
 
     Works without recursion, so arbitrarily deep structures convert.
     """
+    return to_json_and_depth(root)[0]
+
+
+def to_json_and_depth(root):
+    """(to_json(root), json_depth of it), in one walk: what an answer needs."""
     repeated = shared(root)
     ids = {}
     out = {}
-    work = [(root, out)]  # (value, the dict to fill in)
+    depth = 1
+    work = [(root, out, 1)]  # (value, the dict to fill in, its JSON level)
     while work:
-        value, node = work.pop()
+        value, node, level = work.pop()
+        if level > depth:
+            depth = level
         key = id(value)
         if key in ids:
             node.update({"type": "ref", "id": ids[key]})
@@ -316,51 +324,54 @@ def to_json(root):
         if key in repeated:
             ids[key] = node["id"] = str(len(ids) + 1)
         mark = len(work)
-        node.update(_encode_one(value, work))
+        encoded, reach = _encode_one(value, work, level)
+        node.update(encoded)
+        if reach > depth:  # its lists, empty ones included
+            depth = reach
         # Depth-first in document order: a value's definition comes before
         # the refs to it, in the order a person reads the JSON.
         work[mark:] = work[mark:][::-1]
-    return out
+    return out, depth
 
 
-def _encode_one(value, work):
-    """Encode one value; queue its children as (child, slot) onto work."""
-
-    def child(v):
-        slot = {}
-        work.append((v, slot))
-        return slot
-
-    def pairs(items):
-        return [[child(k), child(v)] for k, v in items]
-
+def _encode_one(value, work, level):
+    """Encode one value, its node at JSON level `level`; queue its children
+    as (child, slot, level) onto work.  Returns the node and the deepest
+    level its own lists reach (its children's levels are theirs)."""
     if value is None:
-        return {"type": "none"}
+        return {"type": "none"}, level
     if value is True or value is False:
-        return {"type": "bool", "value": "true" if value else "false"}
+        return {"type": "bool", "value": "true" if value else "false"}, level
     if isinstance(value, int_types):
-        return {"type": "int", "value": str(int(value)).rstrip("L")}
+        return {"type": "int", "value": str(int(value)).rstrip("L")}, level
     if isinstance(value, float):
-        return {"type": "float", "value": _float_text(value)}
+        return {"type": "float", "value": _float_text(value)}, level
+    if isinstance(value, text_type):
+        return {"type": "str", "value": value}, level
+    if isinstance(value, bytes_type):
+        return {"type": "bytes", "value": _hex(value)}, level
     if isinstance(value, complex):
         return {"type": "complex", "real": _float_text(value.real),
-                "imag": _float_text(value.imag)}
-    if isinstance(value, text_type):
-        return {"type": "str", "value": value}
-    if isinstance(value, bytes_type):
-        return {"type": "bytes", "value": _hex(value)}
+                "imag": _float_text(value.imag)}, level
     if isinstance(value, bytearray):
-        return {"type": "bytearray", "value": _hex(value)}
-    for kind, name in _SEQUENCES.items():
-        if type(value) is kind:
-            items = value
-            if kind in (set, frozenset):
-                items = _stable(value)
-            return {"type": name, "items": [child(v) for v in items]}
+        return {"type": "bytearray", "value": _hex(value)}, level
+
+    def child(v, below=1):  # a slot `below` levels under this node
+        slot = {}
+        work.append((v, slot, level + below))
+        return slot
+
+    def pairs(items):  # [[key, value], ...]: the slots two lists down
+        return [[child(k, 3), child(v, 3)] for k, v in items]
+
+    name = _SEQUENCES.get(type(value))
+    if name is not None:
+        items = _stable(value) if name in ("set", "frozenset") else value
+        return {"type": name, "items": [child(v, 2) for v in items]}, level + 1
     if type(value) is dict:
-        return {"type": "dict", "items": pairs(value.items())}
+        return {"type": "dict", "items": pairs(value.items())}, level + 1
     if isinstance(value, Global):
-        return {"type": "global", "module": value.module, "name": value.name}
+        return {"type": "global", "module": value.module, "name": value.name}, level
     if isinstance(value, Object):
         node = {"type": "object", "via": value.via, "callable": child(value.callable),
                 "args": child(value.args)}
@@ -369,21 +380,22 @@ def _encode_one(value, work):
         if value.has_state:
             node["state"] = child(value.state)
         if value.listitems:
-            node["listitems"] = [child(v) for v in value.listitems]
+            node["listitems"] = [child(v, 2) for v in value.listitems]
         if value.dictitems:
             node["dictitems"] = pairs(value.dictitems)
         if value.setitems:
-            node["setitems"] = [child(v) for v in value.setitems]
-        return node
+            node["setitems"] = [child(v, 2) for v in value.setitems]
+        lists = value.listitems or value.dictitems or value.setitems
+        return node, level + 1 if lists else level
     if isinstance(value, PersistentId):
-        return {"type": "persistent", "pid": child(value.pid)}
+        return {"type": "persistent", "pid": child(value.pid)}, level
     if isinstance(value, Buffer):
         node = {"type": "buffer", "readonly": "true" if value.readonly else "false"}
         if value.index is not None:
             node["index"] = str(value.index)
         if value.data is not None:
             node["data"] = _hex(value.data)
-        return node
+        return node, level
     raise ModelError("not a model value: %s" % type(value).__name__)
 
 

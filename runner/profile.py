@@ -85,8 +85,8 @@ class Profile:
         does not declare, sorted."""
         if self.opcodes is None or data is None:
             return ()
-        data = bytes.fromhex(data) if isinstance(data, str) else bytes(data)
-        return tuple(sorted(stream_opcodes(data) - self.opcodes))
+        used = _hex_stream_opcodes(data) if isinstance(data, str) else stream_opcodes(bytes(data))
+        return tuple(sorted(used - self.opcodes)) if not used <= self.opcodes else ()
 
     def is_clean(self, answer):
         """Whether a rejected answer is one of the clean rejections this profile names."""
@@ -98,6 +98,13 @@ class Profile:
 def stream_opcodes(data):
     """The names of the opcodes a stream holds (RAW bytes name none)."""
     return frozenset(ins.op.name for ins in asm.read_instructions(data) if ins.op is not None)
+
+
+@functools.lru_cache(maxsize=16384)
+def _hex_stream_opcodes(text):
+    """stream_opcodes of a stream given as hex, as the checks hold it: every
+    consumer of a run is asked about the same streams."""
+    return stream_opcodes(bytes.fromhex(text))
 
 
 def _protocols(hello, field, problems):

@@ -32,10 +32,13 @@ the exit status is 130.  SIGTERM takes the same path and exits 143
 The cases are taken a chunk at a time, in corpus order (about a tenth of
 the work; 25 cases with ``--fail-fast``, which stops after the chunk
 holding the first failure that counts), so the progress line can count
-judged cells and estimate the time left.  A chunk's first round is judged
-in a thread of its own while the targets answer the next chunk, so the
-judging and the targets' work overlap; its later rounds (few) are asked
-before the next chunk's.  Which cases run is decided by
+judged cells and estimate the time left.  The runner's own work overlaps
+the targets': while the targets answer a batch (a chunk's first requests,
+and the later requests of the chunks before it), a thread of the runner's
+judges the batch they answered before and plans the next chunk.  A chunk's
+later rounds (the dump-readable and cross reads of its dumps) thus go out
+with the next chunk but one, and its results join the run's, in chunk
+order, once every check of it is judged.  Which cases run is decided by
 cases/selection.py (``--case``, ``-k``, ``--kind``); ``--check`` keeps the
 cells of the checks named.
 
@@ -50,6 +53,7 @@ report and the findings.
 import argparse
 import contextlib
 import datetime
+import io
 import os
 import sys
 import threading
@@ -157,37 +161,62 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
     clock = clock or Clock()
     chunks = [_Chunk(part) for part in _chunked(cases, chunk, protocols)]
     out = run.results
-    cache = {}
+    cache = _Answers()
     asking = _Asking(cache, jobs, stop, clock, stats)
-    judging = None  # the chunk whose answers are being judged, in a thread of its own
+
+    def plan_chunk(part):
+        for gen in _generators(part.cases, targets, protocols, oracle, oracle_problem, cross, part.out):
+            _timed_advance(gen, None, part.active, clock, part.out)
+
+    entered = merged = 0  # chunks planned; chunks whose results joined the run's
+    answered = []  # the chunks whose checks were answered last, to be judged
+    judging = None
     try:
-        for number, part in enumerate(chunks):
-            for gen in _generators(part.cases, targets, protocols, oracle, oracle_problem, cross,
-                                   part.out):
-                _timed_advance(gen, None, part.active, clock, part.out)
-            # The targets answer this chunk while the previous one is judged.
-            asking(part.active, _ticker(progress, out, chunks, number))
-            if judging is not None:
-                _finish(judging, asking, cache, clock, out)
-                if stop_after is not None and any(stop_after(r) for r in judging.out):
-                    _stopped_early(run, chunks, judging)
-                    part.drop()
-                    judging = None
-                    break
-            judging = part.judge_in_thread(cache, clock)
-        if judging is not None:
-            _finish(judging, asking, cache, clock, out)
-            if stop_after is not None and any(stop_after(r) for r in judging.out):
-                _stopped_early(run, chunks, judging)
+        if chunks:
+            plan_chunk(chunks[0])
+            entered = 1
+        while True:
+            while merged < entered and chunks[merged].done():
+                part = chunks[merged]
+                out.extend(part.out)
+                part.merged = True
+                merged += 1
+                if stop_after is not None and any(stop_after(r) for r in part.out):
+                    _stopped_early(run, chunks, part)
+                    for later in chunks[merged:entered]:
+                        later.drop()
+                    del chunks[merged:]
+                    entered, answered = merged, []
+            batch = [part for part in chunks[merged:entered] if part.active]
+            if not batch and not answered and entered == len(chunks):
+                break
+            for part in batch:
+                part.asked, part.active = part.active, []
+            # The runner judges what the targets answered last, and plans the
+            # next chunk, while the targets answer this batch.
+            upcoming = chunks[entered] if entered < len(chunks) else None
+            judging = _Judging(answered, upcoming, plan_chunk, cache, clock)
+            if batch:
+                newest = entered - 1 if chunks[entered - 1] in batch else None
+                asking([call for part in batch for call in part.asked],
+                       _ticker(progress, out, chunks, newest, merged) if newest is not None else None)
+            judging.wait()
+            judging = None
+            if upcoming is not None:
+                entered += 1
+            answered = batch
     except (_Interrupted, KeyboardInterrupt) as exc:
-        for part in chunks:
+        if judging is not None:
+            judging.wait(errors=False)
+            judging = None
+        for part in chunks[merged:]:
             part.interrupted(cache, clock, judged=isinstance(exc, _Interrupted))
-        out.extend(r for part in chunks if not part.merged for r in part.out)
+        out.extend(r for part in chunks[merged:] for r in part.out)
         run.complete = False
         run.notes.append("interrupted: the report holds the checks that finished")
     finally:
-        for part in chunks:
-            part.wait()
+        if judging is not None:
+            judging.wait(errors=False)
     restarts = {t.name: t.adapter.restarts for t in targets if t.adapter.restarts}
     if restarts:
         run.notes.append("targets restarted after a failure: " + ", ".join(
@@ -232,15 +261,14 @@ def _chunked(cases, size, protocols):
 
 
 class _ticker:
-    """What `_ask_all` reports (requests done of a chunk's first round),
-    turned into cells and the fraction of the run done: the chunks before
-    this one are answered, and their cells judged up to the one before it
-    (being judged meanwhile)."""
+    """What `_ask_all` reports (requests done of the batch that brings chunk
+    `number` in), turned into cells and the fraction of the run done: the
+    chunks before it are answered, and the first `merged` of them judged."""
 
-    def __init__(self, progress, out, chunks, number):
+    def __init__(self, progress, out, chunks, number, merged):
         self.progress, self.out = progress, out
         self.before = sum(len(part.cases) for part in chunks[:number])
-        self.judged = sum(len(part.cases) for part in chunks[:max(number - 1, 0)])
+        self.judged = sum(len(part.cases) for part in chunks[:merged])
         self.size = len(chunks[number].cases)
         self.total = max(self.before + sum(len(part.cases) for part in chunks[number:]), 1)
 
@@ -255,73 +283,65 @@ class _ticker:
 class _Chunk:
     """A slice of the cases, from planning to its judged results.
 
-    Its checks are judged in a thread of their own (`judge_in_thread`)
-    while the targets answer the next chunk: the runner's judging and the
-    targets' work overlap.  Its results stay in `out` until `_finish` has
-    every round of it judged, then join the run's in order.
+    Its checks wait in `active` for the next batch, then in `asked` while
+    the targets answer them and until they are judged; the checks that ask
+    for more go back to `active`.  Its results stay in `out` until every
+    check of it is judged, then join the run's, in chunk order.
     """
 
     def __init__(self, cases):
         self.cases = cases
         self.out = []  # its results, until merged
-        self.active = []  # (check, what it asks) waiting for answers
-        self.thread = None
-        self.error = None
+        self.active = []  # (check, what it asks) waiting to be asked
+        self.asked = []  # (check, what it asks) being answered, or answered and not yet judged
         self.merged = False
 
-    def judge_in_thread(self, cache, clock):
-        active, self.active = self.active, []
-
-        def judge():
-            try:
-                self.active = _feed(active, cache, clock=clock, out=self.out)
-            except BaseException as exc:  # handed to the main thread by wait()
-                self.error = exc
-                for gen, _ in active:
-                    gen.close()
-        self.thread = threading.Thread(target=judge, daemon=True, name="picklespec judging")
-        self.thread.start()
-        return self
-
-    def wait(self):
-        """Wait for the judging thread (a second Ctrl-C still ends the wait)."""
-        while self.thread is not None and self.thread.is_alive():
-            self.thread.join(0.1)
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
+    def done(self):
+        return not self.active and not self.asked
 
     def drop(self):
-        for gen, _ in self.active:
+        for gen, _ in self.active + self.asked:
             gen.close()
-        self.active = []
-        self.out = []
+        self.active, self.asked, self.out = [], [], []
 
     def interrupted(self, cache, clock, judged):
         """After a stop: the checks whose answers are all in are judged (`judged`), the rest dropped."""
-        try:
-            self.wait()
-        except (_Interrupted, KeyboardInterrupt):
-            pass
-        if self.merged:
-            return
         if judged:
-            _feed(self.active, cache, last=True, clock=clock, out=self.out)
+            _feed(self.asked + self.active, cache, last=True, clock=clock, out=self.out)
         else:
-            for gen, _ in self.active:
+            for gen, _ in self.asked + self.active:
                 gen.close()
-        self.active = []
+        self.active, self.asked = [], []
 
 
-def _finish(part, asking, cache, clock, out):
-    """Judge a chunk to the end (its later rounds, rare, are asked here) and
-    add its results to the run's."""
-    part.wait()
-    while part.active:
-        asking(part.active, None)
-        part.active = _feed(part.active, cache, clock=clock, out=part.out)
-    out.extend(part.out)
-    part.merged = True
+class _Judging:
+    """A thread judging the chunks whose checks the targets answered last
+    (each chunk's checks that ask for more wait in its `active` for the next
+    batch), then planning the chunk `upcoming` (its first requests): the
+    runner's work, overlapped with the targets answering the next batch."""
+
+    def __init__(self, answered, upcoming, plan_chunk, cache, clock):
+        self.error = None
+
+        def work():
+            try:
+                for part in answered:
+                    asked, part.asked = part.asked, []
+                    part.active = _feed(asked, cache, clock=clock, out=part.out)
+                if upcoming is not None:
+                    plan_chunk(upcoming)
+            except BaseException as exc:  # handed to the main thread by wait()
+                self.error = exc
+        self.thread = threading.Thread(target=work, daemon=True, name="picklespec judging")
+        self.thread.start()
+
+    def wait(self, errors=True):
+        """Wait for the thread (a second Ctrl-C still ends the wait); raise its error."""
+        while self.thread.is_alive():
+            self.thread.join(0.1)
+        if errors and self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def _stopped_early(run, chunks, last):
@@ -421,6 +441,20 @@ def _feed(active, cache, last=False, clock=None, out=None):
     return following
 
 
+class _Answers(dict):
+    """The targets' answers by call key, kept as the lines they came in
+    (a fraction of the memory of the decoded JSON).  `content` holds each
+    answer's line without its request id, made once, as it arrives."""
+
+    def __init__(self):
+        super().__init__()
+        self.content = {}
+
+    def put(self, key, answer):
+        self[key] = answer
+        self.content[key] = _content(answer, key)
+
+
 class _Decoded:
     """A round's answers, each decoded once however many checks take it, and
     let go when the last of them has: a round of a 20-target run holds far
@@ -436,15 +470,17 @@ class _Decoded:
     def __init__(self, cache, active):
         self.cache = cache
         self.values = {}  # content -> the decoded answer
-        self.content = {}  # call key -> its answer's content: the line without its id
-        self.left = {}  # content -> the calls of this round still to take it
+        self.content = getattr(cache, "content", None)  # call key -> its answer's content
+        if self.content is None:
+            self.content = {key: _content(answer, key) for key, answer in cache.items()}
+        self.left = left = {}  # content -> the calls of this round still to take it
+        content = self.content
         for _, request in active:
             for call in request if isinstance(request, list) else [request]:
-                key = call.key
-                content = self.content.get(key)
-                if content is None:
-                    content = self.content[key] = _content(cache.get(key), key)
-                self.left[content] = self.left.get(content, 0) + 1
+                bare = content.get(call.key)
+                if bare is None:  # not answered: a content of its own
+                    bare = content[call.key] = call.key
+                left[bare] = left.get(bare, 0) + 1
 
     def take(self, call):
         content = self.content[call.key]
@@ -509,7 +545,7 @@ def _ask_all(active, cache, jobs, stop, progress, round_number, clock=None):
         arrived = (clock or Clock()).batch()
         try:
             for index, answer in target.adapter.pipeline([c.text for c in calls], stop=stop, raw=True):
-                cache[calls[index].key] = answer
+                cache.put(calls[index].key, answer)
                 arrived(calls[index].key)
                 done[0] += 1
         except BaseException as exc:  # a bug here must not pass for missing answers
@@ -702,12 +738,9 @@ def _run(args):
     if args.check:  # the other checks' cells are left out of the verdict and the reports
         run.results[:] = [r for r in run.results if r.check in args.check]
         run.findings = findings.group(run, {case.id: case for case in cases})
-    paths = _write_reports(run, args.report_dir)
-    status = _summarize(run, sys.stdout, listed=known is None)
-    for note in run.notes:
-        if note.startswith("stopped after the first failure"):
-            sys.stdout.write(note + "\n")
-    status = _judge_baseline(run, args, known, status)
+    verdict = _Verdict(run, args, known)
+    paths = _write_reports(run, args.report_dir, meanwhile=verdict)
+    status = verdict.show(sys.stdout)
     _next_step(paths, known, sys.stdout)
     if not run.complete:
         return stopping.status()
@@ -721,25 +754,27 @@ def _run(args):
 
 @contextlib.contextmanager
 def _collecting_less():
-    """Keep the cyclic garbage collector off what lives to the end of a run.
+    """Keep the cyclic garbage collector out of a run.
 
-    What is loaded when the run starts (picklespec, yaml, the interpreter's
-    own modules) is frozen out of every collection (gc.freeze), and
-    collections start after 50,000 net allocations instead of 700: a run
-    makes a Result per cell and keeps them all, and with the default each
-    full collection walked them again, a tenth of the run's own time.  The
-    cycles a run makes are still collected.  Both are undone after the run
-    (a test calls `main` in its own process).
+    A run makes a Result per cell and decodes every answer into dicts and
+    lists, none of which form cycles: the collector found next to nothing
+    to free, and its collections of the young objects (every 50,000
+    allocations, and every 700 before that) took a tenth of the runner's
+    own time.  What the run leaves in cycles (a case's cyclic expected
+    value, an exception's traceback) is bounded by the corpus and collected
+    once the run is over.  The collector is restored after the run (a test
+    calls `main` in its own process).
     """
     import gc
 
-    thresholds = gc.get_threshold()
+    enabled = gc.isenabled()
     gc.freeze()
-    gc.set_threshold(50000, 20, 20)
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
+        if enabled:
+            gc.enable()
         gc.unfreeze()
 
 
@@ -786,14 +821,46 @@ def _oracle(targets, args):
         return None, str(exc), False
 
 
-def _write_reports(run, directory):
+class _Verdict:
+    """The summary and the exit status of a run: the counts per target and
+    the comparison with the expectations (`_summarize`, `_judge_baseline`).
+    Worked out while a child process writes the largest reports
+    (`write_all`'s `meanwhile`), shown after them."""
+
+    def __init__(self, run, args, known):
+        self.run, self.args, self.known = run, args, known
+        self.text = self.status = self.error = None
+
+    def __call__(self):
+        if self.text is not None or self.error is not None:
+            return
+        out = io.StringIO()
+        try:
+            status = _summarize(self.run, out, listed=self.known is None)
+            for note in self.run.notes:
+                if note.startswith("stopped after the first failure"):
+                    out.write(note + "\n")
+            self.status = _judge_baseline(self.run, self.args, self.known, status, out)
+        except BaseException as exc:  # raised by show(), not taken for a report's error
+            self.error = exc
+        self.text = out.getvalue()
+
+    def show(self, stream):
+        self()
+        stream.write(self.text)
+        if self.error is not None:
+            raise self.error
+        return self.status
+
+
+def _write_reports(run, directory, meanwhile=None):
     try:
         from .reports import write_all
     except ImportError as exc:  # an installation without the report writers
         sys.stderr.write("picklespec run: no reports written: %s\n" % exc)
         return []
     try:
-        return write_all(run, directory)
+        return write_all(run, directory, meanwhile=meanwhile)
     except OSError as exc:
         sys.stderr.write("picklespec run: cannot write the reports in %s: %s\n" % (directory, exc))
         return []
@@ -832,7 +899,7 @@ def _first_failure(args, known):
     return counts
 
 
-def _judge_baseline(run, args, known, status):
+def _judge_baseline(run, args, known, status, stream):
     """The exit status, as the expectations, --baseline FILE, --strict and
     --no-expectations decide it (runner/baseline.py: which passes count)."""
     from . import baseline
@@ -842,17 +909,17 @@ def _judge_baseline(run, args, known, status):
             sys.stderr.write("picklespec run: interrupted, so the baseline was not updated\n")
             return status
         baseline.write(run, args.baseline)
-        sys.stdout.write("baseline updated: %s\n" % args.baseline)
+        stream.write("baseline updated: %s\n" % args.baseline)
         return 0
     if known is None:
         return status
     comparison = baseline.compare(run, known)
     lines = comparison.verdict(run.targets) if known.shipped else comparison.summary()
     for line in lines:
-        sys.stdout.write(line + "\n")
+        stream.write(line + "\n")
     if args.strict:
         if status:
-            sys.stdout.write("--strict: every cell that does not conform fails the run\n")
+            stream.write("--strict: every cell that does not conform fails the run\n")
         return status
     return 0 if comparison.ok else 1
 

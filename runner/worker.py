@@ -464,8 +464,7 @@ def load(kind, request):
         answer["exception_bases"] = [c.__name__ for c in getattr(type(exc), "__mro__", ())[1:]]
         return answer
     try:
-        described = model.to_json(model.describe(result))
-        depth = model.json_depth(described)
+        described, depth = model.to_json_and_depth(model.describe(result))
         if depth > model.MAX_JSON_DEPTH:
             raise Outcome("undescribable", "the result nests %d JSON levels deep; answers stop at %d"
                           % (depth, model.MAX_JSON_DEPTH))

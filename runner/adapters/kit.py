@@ -243,8 +243,7 @@ def _failure(kind, exc, clean_names=None):
 def _described(result):
     """The answer for a loaded object: its tagged JSON, or undescribable."""
     try:
-        tagged = model.to_json(model.describe(result))
-        depth = model.json_depth(tagged)
+        tagged, depth = model.to_json_and_depth(model.describe(result))
     except Exception as exc:
         return worker._error("undescribable", exc)
     if depth > model.MAX_JSON_DEPTH:

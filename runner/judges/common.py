@@ -88,7 +88,8 @@ class Prepared:
 
     def load_text(self, data, options):
         """The load request for a stream of the case, shared as dump_text is."""
-        key = (data if isinstance(data, str) else bytes(data), json.dumps(options, sort_keys=True))
+        key = (data if isinstance(data, str) else bytes(data),
+               json.dumps(options, sort_keys=True) if options else "")
         text = self._texts.get(key)
         if text is None:
             text = self._texts[key] = wire.load_text(data, options)

@@ -14,11 +14,12 @@ full disk or a rendering error leaves the previous files, never half of
 one.  `render(name, run)` gives one report as a string, the same text.
 
 Where the process can fork and runs no other thread, a child process
-renders run.json and junit.xml (about two thirds of the work) while this
-one renders the rest, on a second core; the child only stages its files
-and says where, and this process moves them all, or none: should the child
-fail, its formats are rendered here again, so the error is this process's
-own.
+renders run.json and matrix.html while this one renders the rest and does
+what the caller asks of it meanwhile (``picklespec run`` counts the cells
+and compares them with the expectations), on a second core; the child only
+stages its files and says where, and this process moves them all, or none:
+should the child fail, its formats are rendered here again, so the error
+is this process's own.
 
 A run that was cut short (Ctrl-C, a target that could not start) has
 ``complete`` false and says so in every format: the ``complete`` field of
@@ -54,16 +55,24 @@ def render(name, run):
     return out.getvalue().encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-_IN_CHILD = ("run.json", "junit.xml")  # the formats a child process renders (write_all)
+# The formats a child process renders (write_all): about half of the work,
+# with what this process does meanwhile.
+_IN_CHILD = ("run.json", "matrix.html")
 
 
-def write_all(run, directory):
-    """Write every report of run into directory; return their paths."""
+def write_all(run, directory, meanwhile=None):
+    """Write every report of run into directory; return their paths.
+
+    `meanwhile()`, if given, is called once the child process (if any) is
+    rendering: the caller's own work on the run, done on the other core.
+    """
     os.makedirs(directory, exist_ok=True)
     paths = {name: os.path.join(directory, name) for name in FORMATS}
     staged = {}  # name -> its temporary file
     child = _ChildStaging(run, paths) if _can_fork() else None
     try:
+        if meanwhile is not None:
+            meanwhile()
         for name in FORMATS:
             if child is None or name not in _IN_CHILD:
                 staged[name] = _render(run, name, paths[name])

@@ -26,6 +26,7 @@ target loaded from an ill-formed stream) is written as its JSON escape
 
 import dataclasses
 import json
+import operator
 
 from ..results import FORMAT, Result, Run
 from . import view
@@ -42,33 +43,35 @@ def cut(text):
     return text[:MAX_TEXT] + "... [cut: %d characters in all]" % len(text)
 
 
-_FIELDS = sorted(f.name for f in dataclasses.fields(Result))
+_FIELDS = tuple(sorted(f.name for f in dataclasses.fields(Result)))
+_VALUES = operator.attrgetter(*_FIELDS)  # a Result's fields, in _FIELDS order
+_KEYS = tuple('"%s": ' % name for name in _FIELDS)
+_CUT = frozenset(LONG)
 _STRING = json.encoder.encode_basestring  # ensure_ascii=False, as _LINE
-
-
-def _value(value):
-    if isinstance(value, str):
-        return _STRING(value)
-    if value is None or isinstance(value, (bool, list, dict)):
-        return _LINE.encode(value)
-    return repr(value)  # int, float: what json writes
 
 
 def result_line(result):
     """One result as one line: Result.to_dict's fields, keys sorted, long texts cut.
 
     Written field by field rather than through a dict: the largest report
-    has a line per cell.
+    has a line per cell.  A Result's fields are strings, ints, floats, lists
+    of strings or None.
     """
     parts = []
-    for name in _FIELDS:
-        value = getattr(result, name)
-        if name == "protocol":
-            parts.append('"protocol": ' + ("null" if value is None else repr(value)))
-        elif value is not None and value != "":
-            if name in LONG and len(value) > MAX_TEXT:
+    for name, key, value in zip(_FIELDS, _KEYS, _VALUES(result)):
+        if value is None or value == "":
+            if name == "protocol":  # always written, so it reads back
+                parts.append('"protocol": null')
+            continue
+        kind = type(value)
+        if kind is str:
+            if len(value) > MAX_TEXT and name in _CUT:
                 value = cut(value)
-            parts.append('"%s": %s' % (name, _value(value)))
+            parts.append(key + _STRING(value))
+        elif kind is int or kind is float:
+            parts.append(key + repr(value))  # what json writes
+        else:
+            parts.append(key + _LINE.encode(value))
     return "{" + ", ".join(parts) + "}"
 
 

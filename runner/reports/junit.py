@@ -25,6 +25,7 @@ document is written suite by suite as it is rendered.
 """
 
 import collections
+import functools
 import re
 from xml.sax.saxutils import escape, quoteattr
 
@@ -56,6 +57,10 @@ def _attr(text):
     return quoteattr(view.clean(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
+# The messages of unsupported and skipped cells repeat, thousands of times.
+_message_attr = functools.lru_cache(maxsize=4096)(_attr)
+
+
 def _seconds(value):
     return "%.6f" % (value or 0.0)
 
@@ -67,10 +72,10 @@ def testcase(result):
     if result.outcome in FAILURES or result.outcome in ERRORS:
         tag = "failure" if result.outcome in FAILURES else "error"
         return '%s>\n   <%s type=%s message=%s>%s</%s>\n  </testcase>\n' % (
-            head, tag, _attr(result.outcome), _attr(message), escape(view.detail_text(result)), tag)
+            head, tag, _attr(result.outcome), _message_attr(message), escape(view.detail_text(result)), tag)
     if result.outcome in SKIPS:
         return '%s>\n   <skipped type=%s message=%s />\n  </testcase>\n' % (
-            head, _attr(result.outcome), _attr(message))
+            head, _attr(result.outcome), _message_attr(message))
     if result.outcome == "defined" and result.chosen:
         return '%s>\n   <system-out>%s</system-out>\n  </testcase>\n' % (
             head, escape(view.clean("chosen: %s" % result.chosen)))

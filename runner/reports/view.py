@@ -26,6 +26,7 @@ backslash escapes).
 import collections
 import dataclasses
 import difflib
+import operator
 import re
 from typing import Optional
 
@@ -83,11 +84,14 @@ def targets_of(run):
     return sorted(names, key=natural)
 
 
+_TARGET_OUTCOME = operator.attrgetter("target", "outcome")
+
+
 def totals(results):
     """{target: Counter(outcome -> cells)} over results."""
     out = collections.defaultdict(collections.Counter)
-    for r in results:
-        out[r.target][r.outcome] += 1
+    for (target, outcome), n in collections.Counter(map(_TARGET_OUTCOME, results)).items():
+        out[target][outcome] = n
     return out
 
 
@@ -195,14 +199,11 @@ def prune(all_rows, targets):
 
 def by_check(run, targets):
     """{check: {target: Counter}} for the checks the run has, in CHECKS order."""
-    out = collections.OrderedDict()
-    for check in CHECKS:
-        if check == CROSS:
-            continue
-        cells = [r for r in run.results if r.check == check]
-        if cells:
-            out[check] = totals(cells)
-    return out
+    cells = collections.defaultdict(list)
+    for r in run.results:
+        cells[r.check].append(r)
+    return collections.OrderedDict((check, totals(cells[check])) for check in CHECKS
+                                   if check != CROSS and cells.get(check))
 
 
 def cross_matrix(run):

@@ -59,6 +59,14 @@ def test_scalars_in_tagged_json_are_all_strings(value):
     walk(model.to_json(value))
 
 
+@settings(max_examples=200, deadline=None)
+@given(values)
+def test_the_depth_found_while_converting_is_json_depth(value):
+    doc, depth = model.to_json_and_depth(value)
+    assert doc == model.to_json(value)
+    assert depth == model.json_depth(doc)
+
+
 def cyclic():
     a = [1]
     a.append(a)
@@ -184,6 +192,18 @@ def test_deep_nesting_needs_no_recursion():
         cur = nxt
     # (the stdlib json module itself recurses, so this stays in Python values)
     assert model.equal(deep, model.from_json(model.to_json(deep)))
+
+
+def test_the_depth_of_objects_refs_and_empty_containers():
+    objects = [model.describe(obj) for obj in REAL] + [
+        model.describe(fixtures.ReduceList([])), cyclic(), [], {}, [[]], {(): []},
+        PersistentId([1, (2,)]), Buffer(0, None, True), [Buffer(None, b"ab", False)],
+        Object(Global("builtins", "set"), setitems=[1, "x"]),
+        Object(Global("m", "C"), ([],), dictitems=[("k", {})], listitems=[[]]),
+    ]
+    for value in objects:
+        doc, depth = model.to_json_and_depth(value)
+        assert depth == model.json_depth(doc), doc
 
 
 def roundtrip_real(obj):

@@ -84,8 +84,9 @@ FORK_WARNING = "ignore:This process .* is multi-threaded:DeprecationWarning"
 @pytest.mark.filterwarnings(FORK_WARNING)
 @pytest.mark.parametrize("fork", [True, False])
 def test_write_all_with_and_without_a_child_process(tmp_path, monkeypatch, fork):
-    """A child process renders run.json and junit.xml where the process can
-    fork: the files are the same as rendered here, and nothing else is left."""
+    """A child process renders run.json and matrix.html where the process can
+    fork: the files are the same as rendered here, and nothing else is left.
+    What the caller does meanwhile is done once, here."""
     monkeypatch.setattr(reports, "_can_fork", lambda: fork)
     where = tmp_path / "rendered-by"
     json_write = reports.FORMATS["run.json"]
@@ -96,9 +97,11 @@ def test_write_all_with_and_without_a_child_process(tmp_path, monkeypatch, fork)
         json_write(run, out)
     monkeypatch.setitem(reports.FORMATS, "run.json", json_noting_the_process)
     run = make_run()
-    paths = reports.write_all(run, str(tmp_path / "out"))
+    meanwhile = []
+    paths = reports.write_all(run, str(tmp_path / "out"), meanwhile=lambda: meanwhile.append(os.getpid()))
     pids = where.read_text().split()
     assert len(pids) == 1 and (pids[0] != str(os.getpid())) == fork
+    assert meanwhile == [os.getpid()]
     monkeypatch.setitem(reports.FORMATS, "run.json", json_write)
     assert sorted(os.listdir(tmp_path / "out")) == sorted(reports.FORMATS)
     for path in paths:
@@ -111,16 +114,17 @@ def test_a_child_that_fails_leaves_the_error_to_the_parent(tmp_path, monkeypatch
     """The child's formats are rendered again here: the error is raised
     here, no report is replaced, and no temporary file is left."""
     monkeypatch.setattr(reports, "_can_fork", lambda: True)
-    (tmp_path / "junit.xml").write_text("the previous report")
+    assert "matrix.html" in reports._IN_CHILD
+    (tmp_path / "matrix.html").write_text("the previous report")
 
     def broken(run, out):
         out.write("half")
         raise ValueError("cannot render")
-    monkeypatch.setitem(reports.FORMATS, "junit.xml", broken)
+    monkeypatch.setitem(reports.FORMATS, "matrix.html", broken)
     with pytest.raises(ValueError, match="cannot render"):
         reports.write_all(make_run(), str(tmp_path))
-    assert os.listdir(tmp_path) == ["junit.xml"]
-    assert (tmp_path / "junit.xml").read_text() == "the previous report"
+    assert os.listdir(tmp_path) == ["matrix.html"]
+    assert (tmp_path / "matrix.html").read_text() == "the previous report"
 
 
 @pytest.mark.parametrize("name", sorted(reports.FORMATS))
