@@ -761,9 +761,9 @@ def _collecting_less():
     to free, and its collections of the young objects (every 50,000
     allocations, and every 700 before that) took a tenth of the runner's
     own time.  What the run leaves in cycles (a case's cyclic expected
-    value, an exception's traceback) is bounded by the corpus and collected
-    once the run is over.  The collector is restored after the run (a test
-    calls `main` in its own process).
+    value, an exception's traceback) is bounded by the corpus, and left to
+    the collector once it is back on, after the run (a test calls `main` in
+    its own process).
     """
     import gc
 
