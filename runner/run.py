@@ -179,7 +179,6 @@ def execute(cases, targets, *, protocols=None, jobs=None, cross=True, progress=N
             while merged < entered and chunks[merged].done():
                 part = chunks[merged]
                 out.extend(part.out)
-                part.merged = True
                 merged += 1
                 if stop_after is not None and any(stop_after(r) for r in part.out):
                     _stopped_early(run, chunks, part)
@@ -294,7 +293,6 @@ class _Chunk:
         self.out = []  # its results, until merged
         self.active = []  # (check, what it asks) waiting to be asked
         self.asked = []  # (check, what it asks) being answered, or answered and not yet judged
-        self.merged = False
 
     def done(self):
         return not self.active and not self.asked
@@ -470,20 +468,18 @@ class _Decoded:
     def __init__(self, cache, active):
         self.cache = cache
         self.values = {}  # content -> the decoded answer
-        self.content = getattr(cache, "content", None)  # call key -> its answer's content
-        if self.content is None:
-            self.content = {key: _content(answer, key) for key, answer in cache.items()}
         self.left = left = {}  # content -> the calls of this round still to take it
-        content = self.content
         for _, request in active:
             for call in request if isinstance(request, list) else [request]:
-                bare = content.get(call.key)
-                if bare is None:  # not answered: a content of its own
-                    bare = content[call.key] = call.key
+                bare = self.content(call)
                 left[bare] = left.get(bare, 0) + 1
 
+    def content(self, call):
+        """The content of a call's answer (`_Answers`); one not answered is its own."""
+        return self.cache.content.get(call.key, call.key)
+
     def take(self, call):
-        content = self.content[call.key]
+        content = self.content(call)
         answer = self.values.get(content)
         if answer is None:
             answer = _decoded(self.cache[call.key], call)
@@ -492,7 +488,7 @@ class _Decoded:
 
     def skip(self, calls):
         for call in calls:
-            content = self.content[call.key]
+            content = self.content(call)
             self._taken(content, self.values.get(content))
 
     def _taken(self, content, answer):
