@@ -198,6 +198,8 @@ class Buffer(object):
 
 _SEQUENCES = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}
 _SHAREABLE = (list, tuple, dict, set, frozenset, bytearray, Object, Buffer)
+# Types whose values are never memoized (`identity_matters`), exact.
+_NUMBERS = frozenset((type(None), bool, float, complex) + int_types)
 
 
 def _float_text(x):
@@ -294,7 +296,7 @@ def shared(root):
         if isinstance(value, Object) and value.has_state:
             place = 3 if value.kwargs is not None else 2  # after callable, args (kwargs)
             stack.append((children.pop(place), True))
-        stack.extend((c, False) for c in children)
+        stack.extend((c, False) for c in children if type(c) not in _NUMBERS)
     return found
 
 
@@ -324,7 +326,7 @@ def to_json_and_depth(root):
         if key in repeated:
             ids[key] = node["id"] = str(len(ids) + 1)
         mark = len(work)
-        encoded, reach = _encode_one(value, work, level)
+        encoded, reach = _encode_one(value, work, level, repeated)
         node.update(encoded)
         if reach > depth:  # its lists, empty ones included
             depth = reach
@@ -334,14 +336,18 @@ def to_json_and_depth(root):
     return out, depth
 
 
-def _encode_one(value, work, level):
+def _encode_one(value, work, level, repeated):
     """Encode one value, its node at JSON level `level`; queue its children
     as (child, slot, level) onto work.  Returns the node and the deepest
-    level its own lists reach (its children's levels are theirs)."""
-    if value is None:
-        return {"type": "none"}, level
-    if value is True or value is False:
-        return {"type": "bool", "value": "true" if value else "false"}, level
+    level its own nodes reach: its lists, and the nodes of its children
+    (their children's levels are theirs).
+
+    A child that is a leaf (`_LEAVES`) and held once is encoded on the spot,
+    not queued: most of a large container is such leaves.
+    """
+    leaf = _LEAVES.get(type(value))
+    if leaf is not None:
+        return leaf(value), level
     if isinstance(value, int_types):
         return {"type": "int", "value": str(int(value)).rstrip("L")}, level
     if isinstance(value, float):
@@ -357,6 +363,9 @@ def _encode_one(value, work, level):
         return {"type": "bytearray", "value": _hex(value)}, level
 
     def child(v, below=1):  # a slot `below` levels under this node
+        leaf = _LEAVES.get(type(v))
+        if leaf is not None and id(v) not in repeated:
+            return leaf(v)
         slot = {}
         work.append((v, slot, level + below))
         return slot
@@ -367,9 +376,9 @@ def _encode_one(value, work, level):
     name = _SEQUENCES.get(type(value))
     if name is not None:
         items = _stable(value) if name in ("set", "frozenset") else value
-        return {"type": name, "items": [child(v, 2) for v in items]}, level + 1
+        return {"type": name, "items": [child(v, 2) for v in items]}, level + (2 if items else 1)
     if type(value) is dict:
-        return {"type": "dict", "items": pairs(value.items())}, level + 1
+        return {"type": "dict", "items": pairs(value.items())}, level + (3 if value else 1)
     if isinstance(value, Global):
         return {"type": "global", "module": value.module, "name": value.name}, level
     if isinstance(value, Object):
@@ -385,10 +394,11 @@ def _encode_one(value, work, level):
             node["dictitems"] = pairs(value.dictitems)
         if value.setitems:
             node["setitems"] = [child(v, 2) for v in value.setitems]
-        lists = value.listitems or value.dictitems or value.setitems
-        return node, level + 1 if lists else level
+        if value.dictitems:
+            return node, level + 3
+        return node, level + (2 if value.listitems or value.setitems else 1)
     if isinstance(value, PersistentId):
-        return {"type": "persistent", "pid": child(value.pid)}, level
+        return {"type": "persistent", "pid": child(value.pid)}, level + 1
     if isinstance(value, Buffer):
         node = {"type": "buffer", "readonly": "true" if value.readonly else "false"}
         if value.index is not None:
@@ -398,6 +408,22 @@ def _encode_one(value, work, level):
         return node, level
     raise ModelError("not a model value: %s" % type(value).__name__)
 
+
+# The tagged JSON of a leaf value, by its exact type.  A subclass (an int
+# subclass is an Object once described; a model built by hand may still hold
+# one) takes the isinstance tests of _encode_one.
+_LEAVES = {
+    type(None): lambda v: {"type": "none"},
+    bool: lambda v: {"type": "bool", "value": "true" if v else "false"},
+    float: lambda v: {"type": "float", "value": _float_text(v)},
+    complex: lambda v: {"type": "complex", "real": _float_text(v.real),
+                        "imag": _float_text(v.imag)},
+    text_type: lambda v: {"type": "str", "value": v},
+    bytes_type: lambda v: {"type": "bytes", "value": _hex(v)},
+    bytearray: lambda v: {"type": "bytearray", "value": _hex(v)},
+}
+for _int in int_types:
+    _LEAVES[_int] = lambda v: {"type": "int", "value": str(v).rstrip("L")}
 
 MAX_JSON_DEPTH = 500  # how deep an answer of the adapter protocol may nest
 
@@ -729,6 +755,7 @@ class _Decoder(object):
 # -- real objects <-> model ----------------------------------------------------
 
 _PLAIN = (type(None), bool, float, complex, text_type, bytes_type, bytearray) + int_types
+_ITSELF = frozenset(_PLAIN) - {bytearray}  # what describe keeps as it is
 
 
 def describe(root):
@@ -758,23 +785,29 @@ def describe(root):
                 memo[key] = bytearray(value)
                 return memo[key]
             return value
+        # (the members that are plain and immutable are themselves, with no
+        # call: most of a large container is such values)
         if kind is list:
             out = memo[key] = []
-            later.append(lambda: out.extend(conv(v) for v in value))
+            later.append(lambda: out.extend(
+                v if type(v) in _ITSELF else conv(v) for v in value))
             return out
         if kind is dict:
             out = memo[key] = {}
-            later.append(lambda: out.update((conv(k), conv(v)) for k, v in value.items()))
+            later.append(lambda: out.update(
+                (k if type(k) in _ITSELF else conv(k), v if type(v) in _ITSELF else conv(v))
+                for k, v in value.items()))
             return out
         if kind is set:
             out = memo[key] = set()
-            later.append(lambda: out.update(conv(v) for v in value))
+            later.append(lambda: out.update(
+                v if type(v) in _ITSELF else conv(v) for v in value))
             return out
         if kind is tuple:
-            memo[key] = out = tuple(conv(v) for v in value)
+            memo[key] = out = tuple(v if type(v) in _ITSELF else conv(v) for v in value)
             return out
         if kind is frozenset:
-            memo[key] = out = frozenset(conv(v) for v in value)
+            memo[key] = out = frozenset(v if type(v) in _ITSELF else conv(v) for v in value)
             return out
         if isinstance(value, Global):
             return value

@@ -118,11 +118,25 @@ class Run:
     notes: list = dataclasses.field(default_factory=list)  # run-level messages
     findings: list = dataclasses.field(default_factory=list)  # runner/findings.py's groups
     cases: dict = dataclasses.field(default_factory=dict)  # case id -> runner/caseinfo.py's facts
+    # (the results list, its length, them sorted): sorted_results' last answer
+    _sorted: tuple = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     def sorted_results(self):
-        order = _CHECK_ORDER
-        return sorted(self.results, key=lambda r: (r.case, -1 if r.protocol is None else r.protocol,
-                                                   order[r.check], r.target))
+        """The results in the stable order of the reports: case, protocol, check, target.
+
+        Every report and the summary walk them in this order, and a run of
+        every interpreter holds 300,000: the order is worked out once, and
+        again only when the results list is replaced or grows or shrinks
+        (a cell's place, its case, protocol, check and target, never changes
+        once it is made).  A new list is returned each time.
+        """
+        results = self.results
+        if (self._sorted is None or self._sorted[0] is not results
+                or self._sorted[1] != len(results)):
+            order = _CHECK_ORDER
+            self._sorted = (results, len(results), sorted(results, key=lambda r: (
+                r.case, -1 if r.protocol is None else r.protocol, order[r.check], r.target)))
+        return list(self._sorted[2])
 
     def to_dict(self):
         return {

@@ -109,7 +109,33 @@ def what(answer, target):
     return wire.outcome_of(answer, getattr(target, "profile", None))
 
 
+_TEXTS = {}  # tagged JSON text -> object_text: many failing cells show the same objects
+_TEXTS_KEPT = 4096
+
+
 def object_text(value):
+    """A value in the case notation (the YAML of case files), as reports show it.
+
+    Writing the notation is costly (about a millisecond), and a run's failing
+    cells show a few hundred distinct objects thousands of times, so the
+    texts are kept by the value's tagged JSON, which tells apart any two
+    values that differ, sharing included.
+    """
+    try:
+        key = json.dumps(model.to_json(value), sort_keys=True)
+    except (model.ModelError, RecursionError, TypeError, ValueError):
+        key = None
+    text = _TEXTS.get(key) if key is not None else None
+    if text is None:
+        text = _object_text(value)
+        if key is not None:
+            if len(_TEXTS) >= _TEXTS_KEPT:
+                _TEXTS.clear()
+            _TEXTS[key] = text
+    return text
+
+
+def _object_text(value):
     try:
         from picklespec.cases.notation import dump_object
 

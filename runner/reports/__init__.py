@@ -69,6 +69,7 @@ def write_all(run, directory, meanwhile=None):
     os.makedirs(directory, exist_ok=True)
     paths = {name: os.path.join(directory, name) for name in FORMATS}
     staged = {}  # name -> its temporary file
+    run.sorted_results()  # every format walks them in this order: sorted once, before the fork
     child = _ChildStaging(run, paths) if _can_fork() else None
     try:
         if meanwhile is not None:

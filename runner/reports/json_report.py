@@ -50,13 +50,30 @@ _CUT = frozenset(LONG)
 _STRING = json.encoder.encode_basestring  # ensure_ascii=False, as _LINE
 
 
+# The fields but case, check, outcome, protocol, seconds and target: those a
+# passing cell leaves empty.
+_NUMBER_OR_NONE = (int, float, type(None))
+_DETAILS = operator.attrgetter(*(name for name in _FIELDS if name not in (
+    "case", "check", "outcome", "protocol", "seconds", "target")))
+
+
 def result_line(result):
     """One result as one line: Result.to_dict's fields, keys sorted, long texts cut.
 
     Written field by field rather than through a dict: the largest report
     has a line per cell.  A Result's fields are strings, ints, floats, lists
-    of strings or None.
+    of strings or None.  Most cells pass and say nothing more than their
+    place, outcome and time: those take one format.
     """
+    details = _DETAILS(result)
+    case, target, protocol, seconds = result.case, result.target, result.protocol, result.seconds
+    if (details.count(None) + details.count("") == len(details) and type(case) is str and case
+            and type(target) is str and target and type(protocol) in _NUMBER_OR_NONE
+            and type(seconds) in _NUMBER_OR_NONE):
+        return '{"case": %s, "check": %s, "outcome": %s, "protocol": %s, %s"target": %s}' % (
+            _STRING(case), _STRING(result.check), _STRING(result.outcome),
+            "null" if protocol is None else repr(protocol),
+            "" if seconds is None else '"seconds": %r, ' % seconds, _STRING(target))
     parts = []
     for name, key, value in zip(_FIELDS, _KEYS, _VALUES(result)):
         if value is None or value == "":

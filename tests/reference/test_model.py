@@ -275,3 +275,37 @@ def test_malformed_tagged_json_names_the_path(doc, message):
     with pytest.raises(model.ModelError) as info:
         model.from_json(doc)
     assert message in str(info.value)
+
+
+class _Int(int):
+    pass
+
+
+def test_leaves_held_once_are_written_in_place_and_shared_ones_get_an_id():
+    # The tagged JSON of cases/README.md, written out by hand.
+    word = "shared"
+    value = [word, word, "once", 7, None, True, 1.5, b"\x00", bytearray(b"a"), 2j, _Int(3)]
+    assert model.to_json(value) == {"type": "list", "items": [
+        {"type": "str", "value": "shared", "id": "1"},
+        {"type": "ref", "id": "1"},
+        {"type": "str", "value": "once"},
+        {"type": "int", "value": "7"},
+        {"type": "none"},
+        {"type": "bool", "value": "true"},
+        {"type": "float", "value": "1.5"},
+        {"type": "bytes", "value": "00"},
+        {"type": "bytearray", "value": "61"},
+        {"type": "complex", "real": "0.0", "imag": "2.0"},
+        {"type": "int", "value": "3"},  # a subclass in a model made by hand: its value
+    ]}
+    doc, depth = model.to_json_and_depth({1: [None]})
+    assert depth == model.json_depth(doc) == 6
+
+
+def test_describe_keeps_plain_members_and_copies_bytearrays():
+    inner = bytearray(b"x")
+    value = [1, "a", inner, (inner, 2.5), {None: inner}, {3}, frozenset([b"b"])]
+    described = model.describe(value)
+    assert described == value
+    assert described[2] is not inner and described[3][0] is described[2]
+    assert described[4][None] is described[2]

@@ -663,3 +663,15 @@ def test_a_cross_read_of_an_object_with_no_tagged_json_form_is_not_judged(tmp_pa
     [row] = cross_check(cases["a-list"], 2, [(opened["py"], {"ok": True, "data": data.hex()})],
                         [opened["c"]], oracle=opened["reference"])
     assert row.outcome == "unsupported" and "no tagged-JSON form" in row.message, row.message
+
+
+def test_object_text_tells_shared_values_from_equal_copies():
+    from picklespec.runner.judges.common import object_text
+
+    inner = [1]
+    assert object_text([[1], [1]]) == "- [1]\n- [1]\n"
+    assert object_text([inner, inner]) == "- &id001 [1]\n- *id001\n"
+    assert object_text([[1], [1]]) == "- [1]\n- [1]\n"  # asked again, after the shared one
+    assert object_text(1.0) != object_text(1)
+    thing = object()
+    assert object_text(thing) == repr(thing) + "\n"  # not of the model: shown as it is

@@ -635,3 +635,32 @@ def test_each_cell_has_the_seconds_its_answer_took(tmp_path):
     # arrival of the one before it, so the figure may fall short by the reader's latency.
     assert seconds["time-slow"] >= 0.15
     assert seconds["time-fast"] < seconds["time-slow"] and seconds["time-quick"] < seconds["time-slow"]
+
+
+@pytest.mark.parametrize("result", [
+    Result("c", "load", "t", 0, "pass", seconds=0.25),
+    Result("c", "load", "t", None, "pass"),
+    Result("c\u00e9\"", "cross", "a -> b\n", 5, "pass", seconds=3),
+    Result("c", "load", "t", 0, "pass", missed=[]),  # an empty list is written
+    Result("c", "load", "t", 0, "pass", projection="no-tuple", seconds=1e-06),
+    Result("c", "load", "t", 2, "fail", message="m", expected="e", actual="a"),
+    Result("c", "scan", "t", 2, "fail", missed=["os.system"], false_alarms=[]),
+], ids=repr)
+def test_a_result_line_is_its_dict_as_json_with_sorted_keys(result):
+    from picklespec.runner.reports.json_report import result_line
+
+    line = result_line(result)
+    assert line == json.dumps(result.to_dict(), sort_keys=True, ensure_ascii=False)
+
+
+def test_sorted_results_follow_the_results_list():
+    run = make_run()
+    first = run.sorted_results()
+    assert first == run.sorted_results() and first is not run.sorted_results()
+    first.clear()  # the caller's list: the run's order is untouched
+    assert len(run.sorted_results()) == len(run.results)
+    late = Result("aaa-first", "load", "t", 0, "pass")
+    run.results.append(late)
+    assert run.sorted_results()[0] is late
+    run.results = [late]
+    assert run.sorted_results() == [late]
