@@ -61,13 +61,35 @@ def _attr(text):
 _message_attr = functools.lru_cache(maxsize=4096)(_attr)
 
 
+@functools.lru_cache(maxsize=8192)
+def _piece(text):
+    """text as part of an attribute value, escaped as `_attr` escapes it,
+    without the quotes; None when it holds a '"' (which decides the quoting)."""
+    if not _PLAIN.search(text):
+        return text
+    if '"' in text:
+        return None
+    return _attr(text)[1:-1]
+
+
+def _name_attr(result):
+    """_attr(testcase_name(result)), from the escaped case and target: each
+    appears in thousands of names, and a cross cell's target holds a '>'."""
+    case, target = _piece(result.case), _piece(result.target)
+    if case is None or target is None:
+        return _attr(testcase_name(result))
+    if result.protocol is None:
+        return '"%s[%s]"' % (case, target)
+    return '"%s[p%d-%s]"' % (case, result.protocol, target)
+
+
 def _seconds(value):
     return "%.6f" % (value or 0.0)
 
 
 def testcase(result):
     head = '  <testcase classname="picklespec.%s" name=%s time="%.6f"' % (
-        result.check, _attr(testcase_name(result)), result.seconds or 0.0)
+        result.check, _name_attr(result), result.seconds or 0.0)
     message = result.message or result.outcome
     if result.outcome in FAILURES or result.outcome in ERRORS:
         tag = "failure" if result.outcome in FAILURES else "error"

@@ -664,3 +664,17 @@ def test_sorted_results_follow_the_results_list():
     assert run.sorted_results()[0] is late
     run.results = [late]
     assert run.sorted_results() == [late]
+
+
+@pytest.mark.parametrize("case, target, protocol", [
+    ("c", "t", 0), ("c", "a -> b", 3), ("c&<", "t\x01\n", None), ('say "hi"', "t", 1),
+    ("c", "it's \"x\"", 2), ("c\ud800", "a -> b", 5),
+])
+def test_junit_names_are_escaped_as_one_attribute(case, target, protocol):
+    from picklespec.runner.reports import junit
+
+    result = Result(case, "cross", target, protocol, "pass")
+    name = junit.testcase_name(result)
+    assert junit._name_attr(result) == junit._attr(name)
+    element = ET.fromstring("<testcase name=%s />" % junit._name_attr(result))
+    assert element.get("name") == view.clean(name)
