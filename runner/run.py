@@ -409,8 +409,10 @@ def _timed_advance(gen, answer, active, clock, out, cost=0.0):
     start = clock.now()
     _advance(gen, answer, active)
     total = clock.charge(gen, cost + clock.now() - start)
-    for result in out[before:]:
-        result.seconds = round(total, 6)
+    if len(out) > before:
+        seconds = round(total, 6)
+        for result in out[before:]:
+            result.seconds = seconds
     if len(active) == waiting:  # the check is done
         clock.forget(gen)
 
@@ -421,17 +423,17 @@ def _feed(active, cache, last=False, clock=None, out=None):
     With `last`, checks whose answers are not all in are dropped.
     """
     following = []
+    clock = clock or Clock()
+    out = out if out is not None else []
     decoded = _Decoded(cache, active)
-    for gen, request in active:
-        calls = request if isinstance(request, list) else [request]
-        if any(call.key not in cache for call in calls):
+    for (gen, request), keys in zip(active, decoded.keys):
+        if any(key not in cache for key in keys):
             gen.close()
-            decoded.skip(calls)
+            decoded.skip(keys)
             continue
-        answers = [decoded.take(call) for call in calls]
-        _timed_advance(gen, answers if isinstance(request, list) else answers[0], following,
-                       clock or Clock(), out if out is not None else [],
-                       sum(clock.request(call.key) for call in calls) if clock else 0.0)
+        answers = [decoded.take(key) for key in keys]
+        _timed_advance(gen, answers if type(request) is list else answers[0], following,
+                       clock, out, clock.requests(keys))
     if last:
         for gen, _ in following:
             gen.close()
@@ -462,34 +464,36 @@ class _Decoded:
     targets mostly answer a request alike, word for word (every CPython
     loads a stream to the same tagged JSON), and such answers are decoded
     once for all of them.  The checks only read an answer, as they read one
-    answer shared by several checks of one target.
+    answer shared by several checks of one target.  `keys` holds the call
+    keys of each request of the round, in order.
     """
 
     def __init__(self, cache, active):
         self.cache = cache
         self.values = {}  # content -> the decoded answer
         self.left = left = {}  # content -> the calls of this round still to take it
+        self.keys = []
+        content = cache.content  # an answer not in yet is told apart by its call's key
         for _, request in active:
-            for call in request if isinstance(request, list) else [request]:
-                bare = self.content(call)
+            keys = [call.key for call in request] if type(request) is list else [request.key]
+            self.keys.append(keys)
+            for key in keys:
+                bare = content.get(key, key)
                 left[bare] = left.get(bare, 0) + 1
 
-    def content(self, call):
-        """The content of a call's answer (`_Answers`); one not answered is its own."""
-        return self.cache.content.get(call.key, call.key)
-
-    def take(self, call):
-        content = self.content(call)
+    def take(self, key):
+        content = self.cache.content.get(key, key)
         answer = self.values.get(content)
         if answer is None:
-            answer = _decoded(self.cache[call.key], call)
+            answer = _decoded(self.cache[key])
         self._taken(content, answer)
         return answer
 
-    def skip(self, calls):
-        for call in calls:
-            content = self.content(call)
-            self._taken(content, self.values.get(content))
+    def skip(self, keys):
+        content = self.cache.content
+        for key in keys:
+            bare = content.get(key, key)
+            self._taken(bare, self.values.get(bare))
 
     def _taken(self, content, answer):
         left = self.left[content] - 1
@@ -509,7 +513,7 @@ def _content(answer, key):
     return key if bare is None else bare
 
 
-def _decoded(answer, call):
+def _decoded(answer):
     """An answer as the checks take it: kept as its line (bytes), decoded on use.
 
     The adapter only skimmed the line (`adapter._skim`); one that is not JSON

@@ -43,9 +43,10 @@ class Clock:
             last[0] = now
         return arrived
 
-    def request(self, key):
-        """The seconds one request cost (0.0 if it was never timed)."""
-        return self._requests.get(key, 0.0)
+    def requests(self, keys):
+        """The seconds the requests of keys cost together."""
+        timed = self._requests
+        return sum([timed.get(key, 0.0) for key in keys])
 
     def charge(self, check, seconds):
         """Add seconds to a check's cost; its total."""
