@@ -346,21 +346,10 @@ def _encode_one(value, work, level, repeated):
     not queued: most of a large container is such leaves.
     """
     leaf = _LEAVES.get(type(value))
+    if leaf is None and isinstance(value, _LEAF_KINDS):  # a subclass: as its base
+        leaf = next(_LEAVES[kind] for kind in _LEAF_KINDS if isinstance(value, kind))
     if leaf is not None:
         return leaf(value), level
-    if isinstance(value, int_types):
-        return {"type": "int", "value": str(int(value)).rstrip("L")}, level
-    if isinstance(value, float):
-        return {"type": "float", "value": _float_text(value)}, level
-    if isinstance(value, text_type):
-        return {"type": "str", "value": value}, level
-    if isinstance(value, bytes_type):
-        return {"type": "bytes", "value": _hex(value)}, level
-    if isinstance(value, complex):
-        return {"type": "complex", "real": _float_text(value.real),
-                "imag": _float_text(value.imag)}, level
-    if isinstance(value, bytearray):
-        return {"type": "bytearray", "value": _hex(value)}, level
 
     def child(v, below=1):  # a slot `below` levels under this node
         leaf = _LEAVES.get(type(v))
@@ -411,7 +400,7 @@ def _encode_one(value, work, level, repeated):
 
 # The tagged JSON of a leaf value, by its exact type.  A subclass (an int
 # subclass is an Object once described; a model built by hand may still hold
-# one) takes the isinstance tests of _encode_one.
+# one) is written as the first of _LEAF_KINDS it is an instance of.
 _LEAVES = {
     type(None): lambda v: {"type": "none"},
     bool: lambda v: {"type": "bool", "value": "true" if v else "false"},
@@ -423,7 +412,8 @@ _LEAVES = {
     bytearray: lambda v: {"type": "bytearray", "value": _hex(v)},
 }
 for _int in int_types:
-    _LEAVES[_int] = lambda v: {"type": "int", "value": str(v).rstrip("L")}
+    _LEAVES[_int] = lambda v: {"type": "int", "value": str(int(v)).rstrip("L")}
+_LEAF_KINDS = int_types + (float, text_type, bytes_type, complex, bytearray)
 
 MAX_JSON_DEPTH = 500  # how deep an answer of the adapter protocol may nest
 
